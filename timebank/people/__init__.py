@@ -1,0 +1,1 @@
+"""People: real-name persons, volunteers, elders, minors, kinship, training, qualifications."""
