@@ -46,7 +46,7 @@ class Actor:
             raise PermissionDenied(f"this act needs one of the roles: {names}", rule=rule)
 
     def require_self_or_proxy(self, person_id: int) -> None:
-        if self.role is Role.SYSTEM or self.role in STAFF and self.on_behalf_of == person_id:
+        if self.role is Role.SYSTEM or (self.role in STAFF and self.on_behalf_of == person_id):
             return
         if not self.acts_as(person_id):
             raise PermissionDenied(

@@ -1,1 +1,1 @@
-"""care domain."""
+"""Care: needs, visits, redemption and the 10,000-rule admission workflow."""

@@ -68,6 +68,10 @@ class Person(Base):
             name="volunteer_status",
         ),
         CheckConstraint("sex IN ('M','F')", name="sex"),
+        CheckConstraint(
+            "residency_kind IS NULL OR residency_kind IN ('hukou','residence_permit')",
+            name="residency_kind",
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     full_name: Mapped[str] = mapped_column(String(64))
@@ -85,12 +89,17 @@ class Person(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     residency_kind: Mapped[str | None] = mapped_column(String(20))  # hukou | residence_permit
     residency_ref: Mapped[str | None] = mapped_column(String(64))
+    residency_valid_until: Mapped[date | None] = mapped_column(Date)  # residence permits expire
     residency_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    residency_verified_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     health_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    health_fit: Mapped[bool | None] = mapped_column(Boolean)  # what the declaration said
     is_student: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     guardian_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     volunteer_status: Mapped[str] = mapped_column(String(16), default="none")
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
@@ -127,8 +136,10 @@ class Kinship(Base):
     relation: Mapped[str] = mapped_column(String(16))
     evidence: Mapped[str | None] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    declared_by: Mapped[str] = mapped_column(String(80))  # actor label, e.g. "proxy:7 for person:3"
     verified_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # verified or rejected
+    note: Mapped[str | None] = mapped_column(Text)  # why it was rejected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -148,7 +159,6 @@ class Qualification(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     verified_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    note: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)  # why it was rejected or cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-

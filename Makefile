@@ -1,0 +1,41 @@
+# Time Bank — the two commands users rely on: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint typecheck unit bench db-check clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# Fresh clone to a running site on SQLite with a demo city, at http://127.0.0.1:8000
+run: install
+	$(BIN)/timebank db upgrade
+	$(BIN)/timebank demo --seed 1 --size small --if-empty
+	$(BIN)/timebank serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy timebank
+
+# The whole suite: lint, types, unit, integration (SQLite and PostgreSQL), functional, e2e.
+test: lint typecheck
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+unit: install
+	$(BIN)/pytest tests/unit -q
+
+bench: install
+	$(BIN)/python bench/ledger.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

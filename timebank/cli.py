@@ -1,0 +1,203 @@
+"""The ``timebank`` command. Thin: parse, call a use case in one transaction, render."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from timebank.clock import SystemClock
+from timebank.config import get_settings
+from timebank.db import make_engine, make_session_factory, transaction
+from timebank.errors import NotFound, TimebankError, exit_code_for
+
+app = typer.Typer(
+    help="Time Bank 养老服务时间银行 — command line.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+ledger_app = typer.Typer(
+    help="The time-coin ledger: verify, seal, statements.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Domain errors become a clear message and a non-zero exit; never a traceback."""
+    try:
+        yield
+    except TimebankError as exc:
+        where = f" [{exc.field}]" if exc.field else ""
+        rule = f" (rule: {exc.rule})" if exc.rule else ""
+        err_console.print(f"[red]error{where}:[/red] {exc.message}{rule}")
+        raise typer.Exit(exit_code_for(exc)) from None
+    except OperationalError as exc:
+        err_console.print(f"[red]database error:[/red] {exc.orig}")
+        raise typer.Exit(69) from None
+
+
+def _factory():  # type: ignore[no-untyped-def]
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+def _run(fn: Callable[[Session], T], *, commit: bool = False) -> T:
+    with _friendly_errors(), transaction(_factory()) as session:
+        result = fn(session)
+        if commit:
+            session.commit()
+        return result
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the schema to the latest revision."""
+    from timebank.migrate import upgrade
+
+    with _friendly_errors():
+        upgrade(make_engine(get_settings().database_url), revision)
+    console.print(f"schema at {revision}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the web pages and the JSON API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "timebank.api.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+def _person_id(session: Session, person: str) -> int:
+    from timebank.people.services import find_by_id_number
+
+    if person.isdigit() and len(person) < 15:
+        return int(person)
+    found = find_by_id_number(session, person)
+    if found is None:
+        raise NotFound("no person with that resident ID number", field="PERSON")
+    return found.id
+
+
+@ledger_app.command("statement")
+def ledger_statement(
+    person: Annotated[str, typer.Argument(help="Person id, or 18-digit resident ID number.")],
+    out: Annotated[Path | None, typer.Option(help="Write the CSV here instead of stdout.")] = None,
+) -> None:
+    """A person's statement as CSV (每笔时间币流水)."""
+    from timebank.ledger.statement import statement, statement_csv
+
+    def go(session: Session) -> str:
+        pid = _person_id(session, person)
+        from timebank.people.models import Person
+
+        if session.get(Person, pid) is None:
+            raise NotFound(f"no person {pid}", field="PERSON")
+        return statement_csv(statement(session, person_id=pid))
+
+    text = _run(go)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+    else:
+        sys.stdout.write(text)
+
+
+@ledger_app.command("seal")
+def ledger_seal() -> None:
+    """Seal the transfers committed since the last seal into a signed checkpoint."""
+    from timebank.ledger.audit import seal_transfers
+
+    def go(session: Session) -> Any:
+        seal = seal_transfers(session, settings=get_settings(), at=SystemClock().now())
+        return None if seal is None else (seal.id, seal.transfer_count, seal.merkle_root)
+
+    result = _run(go, commit=True)
+    if result is None:
+        console.print("nothing new to seal")
+    else:
+        console.print(f"seal {result[0]}: {result[1]} transfers, root {result[2]}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Recompute every balance and every seal; exit 1 and name the first bad transfer."""
+    from timebank.ledger.audit import verify_ledger
+
+    report = _run(lambda s: verify_ledger(s, settings=get_settings()))
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "transfers": report.transfers,
+                    "accounts": report.accounts,
+                    "seals": report.seals,
+                    "sealed_transfers": report.sealed_transfers,
+                    "outstanding_minutes": report.outstanding,
+                    "issued_minutes": report.issued,
+                    "redeemed_minutes": report.redeemed,
+                    "first_bad_transfer": report.first_bad_transfer,
+                    "debts": report.debts,
+                    "problems": [p.__dict__ for p in report.problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        table = Table(title="账本核验 Ledger verification")
+        table.add_column("check")
+        table.add_column("value", justify="right")
+        for name, value in [
+            ("transfers", report.transfers),
+            ("accounts", report.accounts),
+            ("seals", report.seals),
+            ("sealed transfers", report.sealed_transfers),
+            ("issued (h)", f"{report.issued / 60:,.1f}"),
+            ("redeemed (h)", f"{report.redeemed / 60:,.1f}"),
+            ("outstanding (h)", f"{report.outstanding / 60:,.1f}"),
+            ("debts", len(report.debts)),
+        ]:
+            table.add_row(name, str(value))
+        console.print(table)
+        for p in report.problems[:20]:
+            err_console.print(f"[red]{p.rule}[/red]: {p.message}")
+        if len(report.problems) > 20:
+            err_console.print(f"… and {len(report.problems) - 20} more problems")
+        if report.ok:
+            console.print("[green]OK[/green]: every balance and every seal checks out")
+        else:
+            err_console.print(f"[red]FAILED[/red]: first bad transfer {report.first_bad_transfer}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()

@@ -1,0 +1,406 @@
+"""Ledger use cases: each checks its rules, then posts through ``core.post_transfers``.
+
+Verb-first, keyword arguments, an explicit actor, the caller's session; none commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from timebank.actors import Actor, Role
+from timebank.clock import LOCAL_TZ, local_date
+from timebank.errors import InvalidInput, NotFound, RuleViolation
+from timebank.ledger import rules
+from timebank.ledger.core import Posted, TransferSpec, post_transfers
+from timebank.ledger.models import ISSUANCE_ID, POOL_ID, REDEMPTION_ID, Account, Transfer
+from timebank.ledger.shapes import check_amount
+from timebank.people.models import Person
+from timebank.policy import Policy
+
+T = Transfer.__table__
+
+
+def open_accounts(session: Session, *, person_id: int, at: datetime) -> tuple[int, int]:
+    """Create (or find) a person's ``earned`` and ``received`` accounts."""
+    ids = dict(
+        session.execute(
+            select(Account.kind, Account.id).where(Account.person_id == person_id)
+        ).all()
+    )
+    for kind in ("earned", "received"):
+        if kind not in ids:
+            account = Account(kind=kind, person_id=person_id, tracked=True, created_at=at)
+            session.add(account)
+            session.flush()
+            ids[kind] = account.id
+    return ids["earned"], ids["received"]
+
+
+def account_of(session: Session, person_id: int, kind: str) -> Account:
+    account = session.execute(
+        select(Account).where(Account.person_id == person_id, Account.kind == kind)
+    ).scalar_one_or_none()
+    if account is None:
+        raise NotFound(f"person {person_id} has no {kind} account", field="person_id")
+    return account
+
+
+def _facts(session: Session, person_id: int, field: str) -> rules.PersonFacts:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}", field=field)
+    return rules.PersonFacts(id=person.id, status=person.status, birth_date=person.birth_date)
+
+
+def _relation(session: Session, person_id: int, other_id: int) -> str | None:
+    from timebank.people.services import verified_relation
+
+    return verified_relation(session, person_id, other_id)
+
+
+def _sum(session: Session, *conds: object) -> tuple[int, int]:
+    row = session.execute(
+        select(func.coalesce(func.sum(T.c.amount), 0), func.count()).where(and_(*conds))
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def credited_on(session: Session, *, earned_account_id: int, day: date) -> int:
+    """Service minutes credited to an account for one local day."""
+    credited, _ = _sum(
+        session,
+        T.c.credit_account_id == earned_account_id,
+        T.c.kind == "service_credit",
+        T.c.value_date == day,
+    )
+    # Reversed (fraudulent) credits do not give the day's room back.
+    return credited
+
+
+def credit_service(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    volunteer_id: int,
+    duration_minutes: int,
+    started_at: datetime,
+    reference: str,
+    policy: Policy,
+    at: datetime,
+) -> Posted | None:
+    """Mint the volunteer's credit for a confirmed visit, rounded and capped by policy.
+
+    Returns None when nothing is creditable (shorter than a unit, or the day's cap is used).
+    """
+    actor.require(Role.STATION, Role.ELDER, Role.PROXY, Role.DISTRICT_ADMIN, rule="confirm")
+    volunteer = _facts(session, volunteer_id, "volunteer_id")
+    rules.require_can_move(volunteer, role="volunteer")
+    earned = account_of(session, volunteer_id, "earned")
+    day = local_date(started_at)
+    # Lock the volunteer's account before reading the day's total, so two confirmations of
+    # the same day cannot both see room under the cap.
+    session.execute(select(Account.id).where(Account.id == earned.id).with_for_update())
+    already = session.execute(select(T.c.id).where(T.c.key == key)).scalar_one_or_none()
+    credited_today = credited_on(session, earned_account_id=earned.id, day=day)
+    amount = rules.credit_minutes(duration_minutes, credited_today, policy)
+    if already is None and amount == 0:
+        return None
+    spec = TransferSpec(
+        key=key,
+        kind="service_credit",
+        debit_account_id=ISSUANCE_ID,
+        credit_account_id=earned.id,
+        amount=amount if already is None else None,
+        reference=reference,
+        value_date=day,
+    )
+    if already is not None:  # a retry: replay exactly what was credited the first time
+        original = session.get(Transfer, already)
+        assert original is not None
+        spec = TransferSpec(**{**spec.__dict__, "amount": original.amount})
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def _year_totals(
+    session: Session, giver_earned: int, recipient_received: int, year: int
+) -> tuple[int, int, int]:
+    """What the giver gave this local calendar year: minutes, count, and to this recipient."""
+    in_year = and_(
+        T.c.kind == "gift",
+        T.c.created_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
+        T.c.created_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ),
+    )
+    total, count = _sum(session, in_year, T.c.debit_account_id == giver_earned)
+    to_recipient, _ = _sum(
+        session,
+        in_year,
+        T.c.debit_account_id == giver_earned,
+        T.c.credit_account_id == recipient_received,
+    )
+    return total, count, to_recipient
+
+
+def gift(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    giver_id: int,
+    recipient_id: int,
+    amount: int,
+    policy: Policy,
+    at: datetime,
+) -> Posted:
+    """Give own-earned coins to a verified direct relative. Irrevocable."""
+    actor.require_self_or_proxy(giver_id)
+    check_amount(amount)
+    giver = _facts(session, giver_id, "giver_id")
+    recipient = _facts(session, recipient_id, "recipient_id")
+    earned = account_of(session, giver_id, "earned")
+    received = account_of(session, recipient_id, "received")
+    session.execute(select(Account.id).where(Account.id == earned.id).with_for_update())
+    if session.execute(select(T.c.id).where(T.c.key == key)).scalar_one_or_none() is None:
+        total, count, to_recipient = _year_totals(
+            session, earned.id, received.id, local_date(at).year
+        )
+        rules.require_can_gift(
+            giver,
+            recipient,
+            _relation(session, giver_id, recipient_id),
+            gifted_this_year=total,
+            gifts_this_year=count,
+            to_recipient_this_year=to_recipient,
+            amount=amount,
+            policy=policy,
+        )
+    spec = TransferSpec(
+        key=key,
+        kind="gift",
+        debit_account_id=earned.id,
+        credit_account_id=received.id,
+        amount=amount,
+        reference=f"person:{recipient_id}",
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def donate(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    donor_id: int,
+    amount: int,
+    source: str = "earned",
+    at: datetime,
+) -> Posted:
+    """Donate coins to the city pool, which funds care for priority elders."""
+    actor.require_self_or_proxy(donor_id)
+    check_amount(amount)
+    if source not in ("earned", "received"):
+        raise InvalidInput("source must be 'earned' or 'received'", field="source")
+    rules.require_can_move(_facts(session, donor_id, "donor_id"), role="donor")
+    account = account_of(session, donor_id, source)
+    spec = TransferSpec(
+        key=key,
+        kind="donation",
+        debit_account_id=account.id,
+        credit_account_id=POOL_ID,
+        amount=amount,
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def allocate_from_pool(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    elder_id: int,
+    amount: int,
+    reason: str,
+    at: datetime,
+) -> Posted:
+    """Give pool coins to a priority elder's ``received`` account (staff only)."""
+    actor.require(Role.DISTRICT_ADMIN, Role.CITY_ADMIN, rule="pool_allocation")
+    check_amount(amount)
+    if not reason.strip():
+        raise InvalidInput("a reason is required for a pool allocation", field="reason")
+    elder = _facts(session, elder_id, "elder_id")
+    if elder.status in ("deceased", "exited"):
+        raise RuleViolation(f"the elder is {elder.status}", rule="recipient_inactive")
+    received = account_of(session, elder_id, "received")
+    spec = TransferSpec(
+        key=key,
+        kind="allocation",
+        debit_account_id=POOL_ID,
+        credit_account_id=received.id,
+        amount=amount,
+        reference=f"person:{elder_id}",
+        memo=reason,
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def hold_for_care(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    holder_id: int,
+    beneficiary_id: int,
+    amount: int,
+    reference: str,
+    policy: Policy,
+    at: datetime,
+) -> list[Posted]:
+    """Hold coins for care the holder (or spouse, 60+) will receive: received coins first,
+    then earned ones, so own-earned coins keep counting toward the 10,000 rule longest."""
+    check_amount(amount)
+    holder = _facts(session, holder_id, "holder_id")
+    beneficiary = _facts(session, beneficiary_id, "beneficiary_id")
+    relation = (
+        _relation(session, holder_id, beneficiary_id) if holder_id != beneficiary_id else None
+    )
+    rules.require_can_redeem(holder, beneficiary, relation, on=local_date(at), policy=policy)
+    earned = account_of(session, holder_id, "earned")
+    received = account_of(session, holder_id, "received")
+    existing = (
+        session.execute(
+            select(Transfer).where(Transfer.key.in_([f"{key}:received", f"{key}:earned"]))
+        )
+        .scalars()
+        .all()
+    )
+    if existing:  # a retry: replay the same split
+        parts = {t.key.rsplit(":", 1)[1]: t.amount for t in existing}
+    else:
+        from_received = min(amount, max(received.balance - received.pending, 0))
+        parts = {"received": from_received, "earned": amount - from_received}
+    accounts = {"received": received.id, "earned": earned.id}
+    specs = [
+        TransferSpec(
+            key=f"{key}:{source}",
+            kind="service_payment",
+            phase="pending",
+            debit_account_id=accounts[source],
+            credit_account_id=REDEMPTION_ID,
+            amount=minutes,
+            reference=reference,
+        )
+        for source, minutes in parts.items()
+        if minutes > 0
+    ]
+    return post_transfers(session, specs, actor=actor.label, at=at)
+
+
+def hold_from_pool(
+    session: Session, *, actor: Actor, key: str, amount: int, reference: str, at: datetime
+) -> Posted:
+    """Hold pool coins for a pool-funded need (a priority elder's care)."""
+    actor.require(Role.STATION, Role.DISTRICT_ADMIN, Role.CITY_ADMIN, rule="pool_hold")
+    spec = TransferSpec(
+        key=key,
+        kind="service_payment",
+        phase="pending",
+        debit_account_id=POOL_ID,
+        credit_account_id=REDEMPTION_ID,
+        amount=check_amount(amount),
+        reference=reference,
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def settle_holds(
+    session: Session, *, actor: Actor, key: str, hold_ids: list[int], amount: int, at: datetime
+) -> list[Posted]:
+    """Post ``amount`` minutes across the holds in order and void what is left of them."""
+    if amount < 0:
+        raise InvalidInput("amount cannot be negative", field="amount")
+    holds = (
+        session.execute(select(Transfer).where(Transfer.id.in_(hold_ids)).order_by(Transfer.id))
+        .scalars()
+        .all()
+    )
+    if len(holds) != len(set(hold_ids)):
+        raise NotFound("a hold to settle does not exist", field="hold_ids")
+    if amount > sum(h.amount for h in holds):
+        raise InvalidInput("cannot post more than was held", field="amount")
+    specs, left = [], amount
+    for hold in holds:
+        take = min(left, hold.amount)
+        left -= take
+        phase = "post" if take else "void"
+        specs.append(
+            TransferSpec(
+                key=f"{key}:{hold.id}",
+                kind=hold.kind,
+                phase=phase,
+                pending_id=hold.id,
+                amount=take or None,
+                reference=hold.reference,
+            )
+        )
+    return post_transfers(session, specs, actor=actor.label, at=at)
+
+
+def reverse(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    transfer_id: int,
+    reason: str,
+    at: datetime,
+) -> Posted:
+    """Undo a posted transfer with a new one in the opposite direction (at most once)."""
+    actor.require(Role.DISTRICT_ADMIN, Role.CITY_ADMIN, rule="reversal")
+    if not reason.strip():
+        raise InvalidInput("a reason is required for a reversal", field="reason")
+    if session.get(Transfer, transfer_id) is None:
+        raise NotFound(f"no transfer {transfer_id}", field="transfer_id")
+    spec = TransferSpec(
+        key=key, kind="reversal", reverses_id=transfer_id, memo=reason, reference=None
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def allow_debt(session: Session, *, person_id: int) -> None:
+    """Let reversals drive a sanctioned person's accounts below zero; the debt stays visible."""
+    for account in session.execute(select(Account).where(Account.person_id == person_id)).scalars():
+        account.allow_negative = True
+    session.flush()
+
+
+@dataclass(frozen=True)
+class Balances:
+    earned: int
+    received: int
+    held: int
+    service_minutes: int
+    star_level: int
+    admission_eligible: bool
+
+    @property
+    def available(self) -> int:
+        return self.earned + self.received - self.held
+
+
+def balances(session: Session, *, person_id: int, policy: Policy) -> Balances:
+    earned = account_of(session, person_id, "earned")
+    received = account_of(session, person_id, "received")
+    return Balances(
+        earned=earned.balance,
+        received=received.balance,
+        held=earned.pending + received.pending,
+        service_minutes=earned.service_minutes,
+        star_level=rules.star_level(earned.service_minutes, policy),
+        admission_eligible=rules.admission_eligible(
+            earned.service_minutes, earned.balance - earned.pending, policy
+        ),
+    )

@@ -1,0 +1,31 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from timebank.care.admission import AdmissionApplication
+from timebank.db import Base
+from timebank.ledger.models import Account, Seal, Transfer
+from timebank.people.models import (
+    District,
+    Kinship,
+    Organisation,
+    Person,
+    Qualification,
+    Street,
+    TrainingRecord,
+)
+from timebank.policy import PolicyParameter
+
+__all__ = [
+    "Account",
+    "AdmissionApplication",
+    "Base",
+    "District",
+    "Kinship",
+    "Organisation",
+    "Person",
+    "PolicyParameter",
+    "Qualification",
+    "Seal",
+    "Street",
+    "TrainingRecord",
+    "Transfer",
+]
