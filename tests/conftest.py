@@ -29,7 +29,17 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The pid keeps two concurrent pytest runs on one server out of each other's databases.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+
+
+def drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _pg_available() -> bool:
@@ -82,6 +92,7 @@ def _engines(tmp_path_factory: pytest.TempPathFactory, pg_ok: bool) -> Iterator[
     yield engines
     for engine in engines.values():
         engine.dispose()
+        drop_database(engine.url.render_as_string(hide_password=False))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -120,6 +131,7 @@ def fresh_engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
     engine = migrated_engine(backend, name, tmp_path)
     yield engine
     engine.dispose()
+    drop_database(engine.url.render_as_string(hide_password=False))
 
 
 @pytest.fixture

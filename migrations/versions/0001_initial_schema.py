@@ -54,6 +54,55 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_policy_parameters")),
     )
     op.create_table(
+        "service_categories",
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name_zh", sa.String(length=64), nullable=False),
+        sa.Column("name_en", sa.String(length=96), nullable=False),
+        sa.Column("sort", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_service_categories")),
+    )
+    op.create_table(
+        "service_items",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("category_code", sa.String(length=32), nullable=False),
+        sa.Column("district_code", sa.String(length=6), nullable=True),
+        sa.Column("code", sa.String(length=48), nullable=False),
+        sa.Column("name_zh", sa.String(length=96), nullable=False),
+        sa.Column("name_en", sa.String(length=128), nullable=False),
+        sa.Column("professional", sa.Boolean(), nullable=False),
+        sa.Column("required_qualification", sa.String(length=32), nullable=True),
+        sa.Column("risk_level", sa.String(length=8), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_by", sa.String(length=80), nullable=False),
+        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "risk_level IN ('low','medium','high')", name=op.f("ck_service_items_risk_level")
+        ),
+        sa.CheckConstraint(
+            "NOT professional OR required_qualification IS NOT NULL",
+            name=op.f("ck_service_items_professional_needs_type"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["category_code"],
+            ["service_categories.code"],
+            name=op.f("fk_service_items_category_code_service_categories"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["district_code"],
+            ["districts.code"],
+            name=op.f("fk_service_items_district_code_districts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_service_items")),
+        sa.UniqueConstraint(
+            "district_code", "code", name=op.f("uq_service_items_district_code_code")
+        ),
+    )
+    with op.batch_alter_table("service_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_service_items_category_code"), ["category_code"], unique=False
+        )
+
+    op.create_table(
         "streets",
         sa.Column("code", sa.String(length=9), nullable=False),
         sa.Column("district_code", sa.String(length=6), nullable=False),
@@ -137,8 +186,13 @@ def upgrade() -> None:
         sa.Column(
             "beneficiary_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
+        sa.Column("priority_reason", sa.String(length=20), nullable=True),
         sa.Column("died_on", sa.Date(), nullable=True),
         sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "priority_reason IS NULL OR priority_reason IN ('alone_80','shidu','dibao_disabled')",
+            name=op.f("ck_persons_priority_reason"),
+        ),
         sa.CheckConstraint(
             "residency_kind IS NULL OR residency_kind IN ('hukou','residence_permit')",
             name=op.f("ck_persons_residency_kind"),
@@ -178,6 +232,18 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_persons_phone"), ["phone"], unique=False)
 
+    op.create_table(
+        "elder_codes",
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("secret_cipher", sa.Text(), nullable=False),
+        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_elder_codes_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_elder_codes")),
+    )
     op.create_table(
         "kinships",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -252,6 +318,72 @@ def upgrade() -> None:
         sa.UniqueConstraint("person_id", "kind", name=op.f("uq_ledger_accounts_person_id_kind")),
     )
     op.create_table(
+        "needs",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("elder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("payer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("item_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("district_code", sa.String(length=6), nullable=False),
+        sa.Column(
+            "station_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=False),
+        sa.Column("lon", sa.Float(), nullable=False),
+        sa.Column("window_start", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("window_end", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expected_minutes", sa.Integer(), nullable=False),
+        sa.Column("preferences", sa.JSON(), nullable=False),
+        sa.Column("attendee_ids", sa.JSON(), nullable=False),
+        sa.Column("funding", sa.String(length=8), nullable=False),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "volunteer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
+        sa.Column("published_by", sa.String(length=80), nullable=False),
+        sa.Column("reviewed_by", sa.String(length=80), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("funding IN ('own','pool')", name=op.f("ck_needs_funding")),
+        sa.CheckConstraint("source IN ('online','offline')", name=op.f("ck_needs_source")),
+        sa.CheckConstraint(
+            "status IN ('pending_review', 'rejected', 'open', 'assigned', 'in_progress', 'completed', 'confirmed', 'disputed', 'cancelled', 'expired')",
+            name=op.f("ck_needs_status"),
+        ),
+        sa.CheckConstraint("expected_minutes > 0", name=op.f("ck_needs_expected_positive")),
+        sa.CheckConstraint("window_end > window_start", name=op.f("ck_needs_window")),
+        sa.ForeignKeyConstraint(
+            ["district_code"], ["districts.code"], name=op.f("fk_needs_district_code_districts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["elder_id"], ["persons.id"], name=op.f("fk_needs_elder_id_persons")
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"], ["service_items.id"], name=op.f("fk_needs_item_id_service_items")
+        ),
+        sa.ForeignKeyConstraint(
+            ["payer_id"], ["persons.id"], name=op.f("fk_needs_payer_id_persons")
+        ),
+        sa.ForeignKeyConstraint(
+            ["station_id"], ["organisations.id"], name=op.f("fk_needs_station_id_organisations")
+        ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"], ["persons.id"], name=op.f("fk_needs_volunteer_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_needs")),
+    )
+    with op.batch_alter_table("needs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_needs_elder_id"), ["elder_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_needs_series_id"), ["series_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_needs_station_id"), ["station_id"], unique=False)
+        batch_op.create_index("ix_needs_status_district", ["status", "district_code"], unique=False)
+        batch_op.create_index(batch_op.f("ix_needs_volunteer_id"), ["volunteer_id"], unique=False)
+
+    op.create_table(
         "qualifications",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -323,6 +455,22 @@ def upgrade() -> None:
             batch_op.f("ix_training_records_person_id"), ["person_id"], unique=False
         )
 
+    op.create_table(
+        "volunteer_profiles",
+        sa.Column(
+            "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("categories", sa.JSON(), nullable=False),
+        sa.Column("radius_m", sa.Integer(), nullable=False),
+        sa.Column("availability", sa.JSON(), nullable=False),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("updated_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_volunteer_profiles_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_volunteer_profiles")),
+    )
     op.create_table(
         "ledger_transfers",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -399,6 +547,62 @@ def upgrade() -> None:
         batch_op.create_index("ix_ledger_transfers_txid", ["txid"], unique=False)
 
     op.create_table(
+        "visits",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("need_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "volunteer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("elder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.String(length=8), nullable=False),
+        sa.Column("scheduled_start", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("scheduled_end", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("check_in_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("check_in_lat", sa.Float(), nullable=True),
+        sa.Column("check_in_lon", sa.Float(), nullable=True),
+        sa.Column("check_in_method", sa.String(length=16), nullable=True),
+        sa.Column("check_in_device", sa.String(length=64), nullable=True),
+        sa.Column("check_out_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("check_out_lat", sa.Float(), nullable=True),
+        sa.Column("check_out_lon", sa.Float(), nullable=True),
+        sa.Column("duration_minutes", sa.Integer(), nullable=True),
+        sa.Column("credited_minutes", sa.Integer(), nullable=True),
+        sa.Column("paid_minutes", sa.Integer(), nullable=True),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=80), nullable=True),
+        sa.Column("confirm_device", sa.String(length=64), nullable=True),
+        sa.Column("confirmed_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("entered_by", sa.String(length=80), nullable=True),
+        sa.Column("dispute_reason", sa.Text(), nullable=True),
+        sa.Column("resolution", sa.Text(), nullable=True),
+        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("source IN ('online','offline')", name=op.f("ck_visits_source")),
+        sa.CheckConstraint(
+            "status IN ('scheduled', 'checked_in', 'checked_out', 'confirmed', 'disputed', 'rejected', 'no_show', 'cancelled', 'pending_approval')",
+            name=op.f("ck_visits_status"),
+        ),
+        sa.CheckConstraint(
+            "rating IS NULL OR rating BETWEEN 1 AND 5", name=op.f("ck_visits_rating")
+        ),
+        sa.ForeignKeyConstraint(
+            ["elder_id"], ["persons.id"], name=op.f("fk_visits_elder_id_persons")
+        ),
+        sa.ForeignKeyConstraint(["need_id"], ["needs.id"], name=op.f("fk_visits_need_id_needs")),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"], ["persons.id"], name=op.f("fk_visits_volunteer_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_visits")),
+    )
+    with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_visits_elder_id"), ["elder_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_visits_need_id"), ["need_id"], unique=False)
+        batch_op.create_index(
+            "ix_visits_volunteer_start", ["volunteer_id", "scheduled_start"], unique=False
+        )
+
+    op.create_table(
         "admission_applications",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column(
@@ -453,6 +657,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_admission_applications_person_id"))
 
     op.drop_table("admission_applications")
+    with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.drop_index("ix_visits_volunteer_start")
+        batch_op.drop_index(batch_op.f("ix_visits_need_id"))
+        batch_op.drop_index(batch_op.f("ix_visits_elder_id"))
+
+    op.drop_table("visits")
     with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
         batch_op.drop_index("ix_ledger_transfers_txid")
         batch_op.drop_index("ix_ledger_transfers_reference")
@@ -461,6 +671,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ledger_transfers_credit")
 
     op.drop_table("ledger_transfers")
+    op.drop_table("volunteer_profiles")
     with op.batch_alter_table("training_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_training_records_person_id"))
 
@@ -469,11 +680,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_qualifications_person_id"))
 
     op.drop_table("qualifications")
+    with op.batch_alter_table("needs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_needs_volunteer_id"))
+        batch_op.drop_index("ix_needs_status_district")
+        batch_op.drop_index(batch_op.f("ix_needs_station_id"))
+        batch_op.drop_index(batch_op.f("ix_needs_series_id"))
+        batch_op.drop_index(batch_op.f("ix_needs_elder_id"))
+
+    op.drop_table("needs")
     op.drop_table("ledger_accounts")
     with op.batch_alter_table("kinships", schema=None) as batch_op:
         batch_op.drop_index("ix_kinships_relative")
 
     op.drop_table("kinships")
+    op.drop_table("elder_codes")
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_persons_phone"))
         batch_op.drop_index(batch_op.f("ix_persons_district_code"))
@@ -487,6 +707,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_streets_district_code"))
 
     op.drop_table("streets")
+    with op.batch_alter_table("service_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_service_items_category_code"))
+
+    op.drop_table("service_items")
+    op.drop_table("service_categories")
     op.drop_table("policy_parameters")
     op.drop_table("ledger_seals")
     op.drop_table("districts")

@@ -1,1 +1,1 @@
-"""catalog domain."""
+"""Catalog: the eight city service categories, district items, professional requirements."""

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from timebank.errors import InvalidInput
-from timebank.matching.geo import FloatArray, haversine_vec, to_xyz
+from timebank.matching.geo import FloatArray, chord_for_vec, haversine_vec, to_xyz
 from timebank.matching.models import Need, Volunteer
 from timebank.matching.rules import free_segments
 
@@ -47,6 +47,7 @@ class VolunteerArrays:
     lon: FloatArray
     xyz: FloatArray
     radius: FloatArray
+    reach: FloatArray  # chord_for(radius): the KD-tree distance that radius allows
     workload_min: IntArray
     is_minor: BoolArray
     serves: BoolArray  # (volunteers, need categories)
@@ -122,13 +123,15 @@ def volunteer_arrays(volunteers: Iterable[Volunteer], na: NeedArrays) -> Volunte
         ptr.append(len(starts))
     lat = np.array([v.lat for v in rows], dtype=np.float64)
     lon = np.array([v.lon for v in rows], dtype=np.float64)
+    radius = np.array([v.radius_m for v in rows], dtype=np.float64)
     return VolunteerArrays(
         volunteers=tuple(rows),
         ids=np.array([v.id for v in rows], dtype=np.int64),
         lat=lat,
         lon=lon,
         xyz=to_xyz(lat, lon).reshape(-1, 3),
-        radius=np.array([v.radius_m for v in rows], dtype=np.float64),
+        radius=radius,
+        reach=chord_for_vec(radius),
         workload_min=np.array([v.workload_min for v in rows], dtype=np.int64),
         is_minor=np.array([v.guardian_id is not None for v in rows], dtype=np.bool_),
         serves=serves,
@@ -139,28 +142,79 @@ def volunteer_arrays(volunteers: Iterable[Volunteer], na: NeedArrays) -> Volunte
     )
 
 
+def _segments(va: VolunteerArrays, vi: IntArray) -> tuple[IntArray, IntArray]:
+    """All free segments of the volunteers ``vi``: (position in ``vi``, segment index)."""
+    count = va.seg_ptr[vi + 1] - va.seg_ptr[vi]
+    first = np.cumsum(count) - count
+    pair = np.repeat(np.arange(len(vi)), count)
+    return pair, np.repeat(va.seg_ptr[vi] - first, count) + np.arange(int(count.sum()))
+
+
 def earliest_starts(na: NeedArrays, va: VolunteerArrays, ni: IntArray, vi: IntArray) -> IntArray:
     """``rules.earliest_fit`` per pair over the volunteer's free segments; NEVER if none fits."""
-    count = va.seg_ptr[vi + 1] - va.seg_ptr[vi]
     out = np.full(len(ni), NEVER, dtype=np.int64)
-    has = count > 0
-    if not has.any():
+    pair, seg = _segments(va, vi)
+    if seg.size == 0:
         return out
+    count = va.seg_ptr[vi + 1] - va.seg_ptr[vi]
     first = np.cumsum(count) - count
-    pair = np.repeat(np.arange(len(ni)), count)
-    seg = np.repeat(va.seg_ptr[vi] - first, count) + np.arange(int(count.sum()))
+    has = count > 0
     start = np.maximum(va.seg_start[seg], na.earliest[ni[pair]])
     fits = (start <= na.latest[ni[pair]]) & (start + na.duration[ni[pair]] <= va.seg_end[seg])
     out[has] = np.minimum.reduceat(np.where(fits, start, NEVER), first[has])
     return out
 
 
+def servable_in_time(na: NeedArrays, va: VolunteerArrays, ni: IntArray, vi: IntArray) -> BoolArray:
+    """For each need in ``ni``: does any volunteer in ``vi``, wherever they live, have free
+    time the visit fits in? Needs that no one can serve then skip the spatial search, which
+    would otherwise scan every volunteer in reach before giving up.
+
+    A segment [a, b) holds a need (earliest e, latest l, duration d) iff either a ≤ e and
+    b ≥ e + d, or e < a ≤ l and b - a ≥ d: a prefix maximum and a range maximum over the
+    segments sorted by start.
+    """
+    _, seg = _segments(va, vi)
+    if seg.size == 0:
+        return np.zeros(len(ni), dtype=np.bool_)
+    order = np.argsort(va.seg_start[seg], kind="stable")
+    a, b = va.seg_start[seg][order], va.seg_end[seg][order]
+    first, last, length = na.earliest[ni], na.latest[ni], na.duration[ni]
+    i = np.searchsorted(a, first, side="right")  # segments a[:i] start by e
+    j = np.searchsorted(a, last, side="right")  # segments a[i:j] start in (e, l]
+    reach_right = np.maximum.accumulate(b)
+    ok = (i > 0) & (reach_right[np.maximum(i - 1, 0)] >= first + length)
+    # Sparse table: level p holds the longest segment in each run of 2**p from a position.
+    levels = [b - a]
+    while 2 ** len(levels) <= len(a):
+        prev, half = levels[-1], 2 ** (len(levels) - 1)
+        levels.append(np.maximum(prev[:-half], prev[half:]))
+    span = np.maximum(j - i, 1)
+    p = np.floor(np.log2(span)).astype(np.int64)
+    longest = np.zeros(len(ni), dtype=np.int64)
+    for level in np.unique(p[j > i]).tolist():
+        rows = np.flatnonzero((p == level) & (j > i))
+        table = levels[level]
+        longest[rows] = np.maximum(table[i[rows]], table[j[rows] - 2**level])
+    return ok | ((j > i) & (longest >= length))
+
+
 def pair_fit(
-    na: NeedArrays, va: VolunteerArrays, ni: IntArray, vi: IntArray
+    na: NeedArrays,
+    va: VolunteerArrays,
+    ni: IntArray,
+    vi: IntArray,
+    chord: FloatArray | None = None,
 ) -> tuple[BoolArray, IntArray, FloatArray]:
-    """For each pair (ni[j], vi[j]): feasible?, earliest start, distance in metres."""
-    dist = haversine_vec(na.lat[ni], na.lon[ni], va.lat[vi], va.lon[vi])
-    ok = va.serves[vi, na.category[ni]] & (dist <= va.radius[vi])
+    """For each pair (ni[j], vi[j]): feasible?, earliest start, distance in metres (the last
+    two only meaningful where feasible).
+
+    ``chord`` (the KD-tree's straight-line distances, when the caller has them) lets the far
+    pairs drop before any trigonometry; the cheap rules go first for the same reason.
+    """
+    ok = va.serves[vi, na.category[ni]]
+    if chord is not None:
+        ok &= chord <= va.reach[vi]
     professional = na.qualification[ni] >= 0
     if professional.any():
         until = va.valid_until[vi, np.where(professional, na.qualification[ni], 0)]
@@ -168,6 +222,12 @@ def pair_fit(
     for j in np.flatnonzero(ok & va.is_minor[vi]):
         guardian = va.volunteers[vi[j]].guardian_id
         ok[j] = guardian in na.needs[ni[j]].attendee_ids
+    live = np.flatnonzero(ok)
+    dist = np.full(len(ni), np.inf)
+    dist[live] = haversine_vec(
+        na.lat[ni[live]], na.lon[ni[live]], va.lat[vi[live]], va.lon[vi[live]]
+    )
+    ok &= dist <= va.radius[vi]
     start = np.full(len(ni), NEVER, dtype=np.int64)
     live = np.flatnonzero(ok)
     start[live] = earliest_starts(na, va, ni[live], vi[live])

@@ -12,7 +12,13 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.spatial import cKDTree
 
-from timebank.matching.arrays import IntArray, NeedArrays, VolunteerArrays, pair_fit
+from timebank.matching.arrays import (
+    IntArray,
+    NeedArrays,
+    VolunteerArrays,
+    pair_fit,
+    servable_in_time,
+)
 from timebank.matching.geo import chord_for
 
 
@@ -60,44 +66,91 @@ def _concat(parts: list[Graph]) -> Graph:
         return Graph(empty, empty, empty, empty)
     g = Graph(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Graph)))
     order = np.lexsort((g.volunteer, g.travel_m, g.need))
-    return Graph(g.need[order], g.volunteer[order], g.start[order], g.travel_m[order])
+    g = Graph(g.need[order], g.volunteer[order], g.start[order], g.travel_m[order])
+    # Both sides of the sparse graph may propose the same pair; keep it once.
+    dup = np.zeros(len(g), dtype=np.bool_)
+    dup[1:] = (g.need[1:] == g.need[:-1]) & (g.volunteer[1:] == g.volunteer[:-1])
+    return Graph(g.need[~dup], g.volunteer[~dup], g.start[~dup], g.travel_m[~dup])
+
+
+def _nearest_feasible(
+    na: NeedArrays,
+    va: VolunteerArrays,
+    k: int,
+    queries: IntArray,
+    from_needs: bool,
+    tree: cKDTree,
+    targets: IntArray,
+    reach: float,
+) -> list[Graph]:
+    """For each query row (a need, or a volunteer), its ``k`` nearest feasible targets.
+
+    A query first looks at 3k geometric neighbours; one that found fewer than k feasible
+    among a full answer looks at the next ones, twice as many each round, so rare categories
+    and busy streets still get their k, and a need with any feasible volunteer gets an arc.
+    """
+    parts: list[Graph] = []
+    size = targets.size
+    seen, ask = 0, min(3 * k, size)
+    pending = queries
+    have = np.zeros(pending.size, dtype=np.int64)
+    while pending.size:
+        points = na.xyz[pending] if from_needs else va.xyz[pending]
+        chord, hit = tree.query(points, k=[*range(seen + 1, ask + 1)], distance_upper_bound=reach)
+        found = hit < size
+        rows, cols = np.nonzero(found)
+        near = targets[hit[rows, cols]]
+        ni, vi = (pending[rows], near) if from_needs else (near, pending[rows])
+        ok, start, dist = pair_fit(na, va, ni, vi, chord[rows, cols])
+        grid = np.zeros(found.shape, dtype=np.bool_)
+        grid[rows, cols] = ok
+        keep = (grid & (have[:, None] + np.cumsum(grid, axis=1) <= k))[rows, cols]
+        parts.append(Graph(ni[keep], vi[keep], start[keep], np.rint(dist[keep]).astype(np.int64)))
+        have += grid.sum(axis=1)
+        short = (have < k) & found[:, -1] & (ask < size)
+        pending, have = pending[short], have[short]
+        seen, ask = ask, min(2 * ask, size)
+    return parts
 
 
 def sparse_graph(
-    na: NeedArrays, va: VolunteerArrays, k: int, indexes: list[CategoryIndex | None] | None = None
+    na: NeedArrays,
+    va: VolunteerArrays,
+    k: int,
+    indexes: list[CategoryIndex | None] | None = None,
+    *,
+    k_volunteer: int = 0,
 ) -> Graph:
-    """For each need, its ``k`` nearest feasible volunteers (fewer only if fewer exist).
+    """The union of each need's ``k`` nearest feasible volunteers and each volunteer's
+    ``k_volunteer`` nearest feasible needs per category it serves.
 
-    A query asks for a few times k geometric neighbours; a need that found fewer than k feasible
-    ones among a full answer asks again with twice as many, so rare categories or busy streets
-    still get their k, and a need with any feasible volunteer always gets at least one arc.
+    The need side alone suffices while volunteers are plentiful; where they are scarce, many
+    needs share the same few near volunteers and the volunteer side keeps each volunteer's own
+    best options in the graph.
     """
-    if k < 1:
-        raise ValueError("k must be at least 1")
+    if k < 1 or k_volunteer < 0:
+        raise ValueError("k must be at least 1 and k_volunteer at least 0")
     indexes = category_indexes(va) if indexes is None else indexes
     parts: list[Graph] = []
     for c, index in enumerate(indexes):
-        pending = np.flatnonzero(na.category == c)
-        if index is None or pending.size == 0:
+        need_rows = np.flatnonzero(na.category == c)
+        if index is None or need_rows.size == 0:
             continue
-        size = index.volunteers.size
-        ask = min(3 * k, size)
-        while pending.size:
-            _, hit = index.tree.query(
-                na.xyz[pending], k=[*range(1, ask + 1)], distance_upper_bound=index.reach
+        servable = need_rows[servable_in_time(na, va, need_rows, index.volunteers)]
+        parts += _nearest_feasible(
+            na, va, k, servable, True, index.tree, index.volunteers, index.reach
+        )
+        if k_volunteer == 0:
+            continue
+        need_tree = cKDTree(na.xyz[need_rows])
+        # Trees take one search bound per call: group volunteers by radius (rounded up to
+        # 500 m) so each searches about its own reach, not the widest one.
+        step = np.ceil(va.radius[index.volunteers] / 500.0)
+        for s in np.unique(step).tolist():
+            group = index.volunteers[step == s]
+            parts += _nearest_feasible(
+                na, va, k_volunteer, group, False, need_tree, need_rows, chord_for(500.0 * s)
             )
-            found = hit < size
-            rows, cols = np.nonzero(found)
-            g_ok = np.zeros(found.shape, dtype=np.bool_)
-            ni, vi = pending[rows], index.volunteers[hit[rows, cols]]
-            ok, start, dist = pair_fit(na, va, ni, vi)
-            g_ok[rows, cols] = ok
-            kept = g_ok & (np.cumsum(g_ok, axis=1) <= k)
-            short = (g_ok.sum(axis=1) < k) & found[:, -1] & (ask < size)
-            keep = kept[rows, cols] & ~short[rows]
-            travel = np.rint(dist[keep]).astype(np.int64)
-            parts.append(Graph(ni[keep], vi[keep], start[keep], travel))
-            pending, ask = pending[short], min(2 * ask, size)
     return _concat(parts)
 
 

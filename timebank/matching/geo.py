@@ -47,3 +47,9 @@ def chord_for(ground_m: float) -> float:
     rounding never drops a pair that the exact (haversine) radius test would keep."""
     angle = min(math.pi, ground_m / EARTH_RADIUS_M)
     return 2 * EARTH_RADIUS_M * math.sin(angle / 2) + 1.0
+
+
+def chord_for_vec(ground_m: FloatArray) -> FloatArray:
+    """``chord_for`` over an array."""
+    angle = np.minimum(np.pi, ground_m / EARTH_RADIUS_M)
+    return 2 * EARTH_RADIUS_M * np.sin(angle / 2) + 1.0

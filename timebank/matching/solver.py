@@ -44,6 +44,7 @@ from timebank.matching.models import (
 from timebank.matching.rules import RULES, evaluate
 
 DEFAULT_K = 20
+DEFAULT_K_VOLUNTEER = 5
 EXPLAIN_NEAREST = 32  # volunteers of the category looked at to say why a need went unmatched
 
 
@@ -52,11 +53,14 @@ def dispatch(
     volunteers: Iterable[Volunteer],
     *,
     k: int = DEFAULT_K,
+    k_volunteer: int = DEFAULT_K_VOLUNTEER,
     params: DispatchParams = DispatchParams(),
 ) -> DispatchResult:
-    """Optimal assignment over each need's ``k`` nearest feasible volunteers."""
+    """Optimal assignment over each need's ``k`` nearest feasible volunteers and each
+    volunteer's ``k_volunteer`` nearest feasible needs (per category it serves)."""
     na, va, indexes = _prepare(needs, volunteers)
-    return _optimise(na, va, indexes, sparse_graph(na, va, k, indexes), params)
+    graph = sparse_graph(na, va, k, indexes, k_volunteer=k_volunteer)
+    return _optimise(na, va, indexes, graph, params)
 
 
 def exact_optimum(

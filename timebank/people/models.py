@@ -72,6 +72,10 @@ class Person(Base):
             "residency_kind IS NULL OR residency_kind IN ('hukou','residence_permit')",
             name="residency_kind",
         ),
+        CheckConstraint(
+            "priority_reason IS NULL OR priority_reason IN ('alone_80','shidu','dibao_disabled')",
+            name="priority_reason",
+        ),
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     full_name: Mapped[str] = mapped_column(String(64))
@@ -103,6 +107,9 @@ class Person(Base):
     volunteer_status: Mapped[str] = mapped_column(String(16), default="none")
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    # Priority elders may have needs funded from the donation pool (DESIGN §2, INF):
+    # alone_80 (80+ living alone), shidu (失独), dibao_disabled (低保 and disabled).
+    priority_reason: Mapped[str | None] = mapped_column(String(20))
     died_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

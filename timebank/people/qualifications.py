@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
@@ -131,17 +131,19 @@ def cancel_qualifications(
     person = get_person(session, person_id)
     require_admin_in(actor, person.district_code)
     why = rules.required_text(reason, field="reason", max_len=500)
-    result = session.execute(
-        update(Qualification)
-        .where(
+    live = session.execute(
+        select(Qualification).where(
             Qualification.person_id == person.id,
             Qualification.status.in_(("pending", "verified")),
         )
-        .values(status="cancelled", cancelled_at=at, note=why)
-        .execution_options(synchronize_session="fetch")
-    )
+    ).scalars()
+    count = 0
+    for qualification in live:
+        qualification.status, qualification.cancelled_at = "cancelled", at
+        qualification.note = why
+        count += 1
     session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return count
 
 
 def valid_qualifications(session: Session, person_id: int, on: date) -> list[Qualification]:

@@ -88,15 +88,14 @@ def register_person(
 ) -> Person:
     """Register a real-name person. A child under 14 needs a guardian who consents (PIPL)."""
     actor.require(*REGISTRARS, rule="register_role")
-    if actor.role in (Role.STATION, Role.DISTRICT_ADMIN):
-        require_staff_in(actor, district_code)
     today = local_date(at)
     name = rules.required_text(full_name, field="full_name", max_len=64)
     resident = idcard.parse(id_number, today=today)
-    (verifier or idcard.FormOnlyVerifier()).verify(resident, name)
     mobile = rules.normalise_phone(phone) if phone else None
     home = rules.optional_text(address, field="address", max_len=200)
     lat, lon = _place(session, district_code, street_code, lat, lon)
+    if actor.role in (Role.STATION, Role.DISTRICT_ADMIN):
+        require_staff_in(actor, district_code)
 
     guardian = get_person(session, guardian_id, field="guardian_id") if guardian_id else None
     if guardian is not None:
@@ -127,6 +126,8 @@ def register_person(
             field="id_number",
             rule="unique_id_number",
         )
+    # The outside source is asked last, once everything checkable here has passed.
+    (verifier or idcard.FormOnlyVerifier()).verify(resident, name)
     person = Person(
         full_name=name,
         id_hash=digest,

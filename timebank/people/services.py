@@ -1,8 +1,9 @@
-"""People use cases: registration, volunteer activation, minors and guardians.
+"""People use cases: the road to volunteering (residency, health, training, guardians,
+activation), and the one import for every people use case.
 
 Every use case takes the session, an explicit ``actor`` and ``at`` (aware UTC), flushes, and
-never commits: the caller owns the transaction. Kinship, qualification and status use cases
-live in their own modules and are re-exported here, so callers need one import.
+never commits: the caller owns the transaction. Registration, kinship, qualification and
+status use cases live in their own modules and are re-exported here.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ __all__ = [
     "register_person",
     "reject_kinship",
     "reject_qualification",
+    "require_station_in",
     "reveal_id_number",
     "serving_refusals",
     "set_status",

@@ -23,12 +23,12 @@ from timebank.people.scope import require_admin_in, require_staff_in
 
 def _require_may_set(actor: Actor, person: Person, status: str) -> None:
     if status == "exited" and actor.role not in (Role.DISTRICT_ADMIN, Role.CITY_ADMIN):
-        # Leaving is the person's own choice (or their proxy's).
+        # Leaving is the person's own choice (or their proxy's); admins may record it too.
         actor.require_self_or_proxy(person.id)
     elif status == "deceased":
         # The street station usually learns of a death first; admins may record it too.
         require_staff_in(actor, person.district_code)
-    elif status != "exited":
+    else:
         require_admin_in(actor, person.district_code)
 
 

@@ -124,14 +124,16 @@ def make_alert(
     if bucket is not None:
         key += f":{bucket}"
     clipped = round(min(1.0, max(0.0, float(score))), 4)
-    return Alert(rule, subject_kind, subject_id, clipped, evidence, key, tuple(people))
+    return Alert(
+        rule, subject_kind, subject_id, clipped, evidence, key, tuple(int(p) for p in people)
+    )
 
 
 def severity(value: float, threshold: float) -> float:
-    """0 at the threshold, approaching 1 as the value grows past it (1 if threshold is 0)."""
+    """0.5 at the threshold, approaching 1 as the value grows past it (1 if threshold is 0)."""
     if value <= 0:
         return 0.0
-    return max(0.0, 1.0 - threshold / value)
+    return max(0.0, 1.0 - 0.5 * threshold / value)
 
 
 def dedupe(alerts: Iterable[Alert]) -> list[Alert]:

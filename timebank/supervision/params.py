@@ -36,8 +36,9 @@ class DetectorParams:
     # A new account is watched for its first days.
     new_account_days: int = 30
     new_account_minutes: int = 3000
-    # Two-way pairs and short rings on the graph of services (server → served).
-    pair_window_days: int = 90
+    # Two-way pairs and short rings on the graph of services (server → served). Neighbours who
+    # help each other now and then rarely reach five each way within two months.
+    pair_window_days: int = 60
     pair_min_each_way: int = 5
     ring_window_days: int = 90
     ring_min_edge: int = 5
@@ -48,7 +49,7 @@ class DetectorParams:
     gift_velocity_hours: int = 24
     gift_velocity_count: int = 4
     gift_fan_in_days: int = 30
-    gift_fan_in_givers: int = 5
+    gift_fan_in_givers: int = 6  # five children giving at Spring Festival is honest
     gift_redeem_hours: int = 24
     gift_redeem_fraction: float = 0.5
     donation_count_window_days: int = 90

@@ -15,7 +15,7 @@ from typing import Any, Self
 import numpy as np
 
 from timebank.supervision.events import Account, Donation, Gift, Redemption, Visit
-from timebank.supervision.geo import F64, I64, epoch
+from timebank.supervision.geo import F64, I64, epoch, from_epoch
 
 NO_DEVICE = -1
 UNKNOWN = np.iinfo(np.int64).min  # created_at of an account we were not told about
@@ -95,6 +95,36 @@ class VisitTable(_Columns):
             categories=tuple(cats),
         )
 
+    def to_visits(self, rows: Iterable[int]) -> list[Visit]:
+        """Rows back as dataclasses (devices become their code as text)."""
+
+        def opt(x: float) -> float | None:
+            return None if np.isnan(x) else float(x)
+
+        def dev(code: int) -> str | None:
+            return None if code == NO_DEVICE else str(int(code))
+
+        return [
+            Visit(
+                id=int(self.id[r]),
+                volunteer_id=int(self.volunteer[r]),
+                elder_id=int(self.elder[r]),
+                start=from_epoch(int(self.start[r])),
+                end=from_epoch(int(self.end[r])),
+                category=self.categories[int(self.category[r])],
+                credited_minutes=int(self.credited[r]),
+                station_id=int(self.station[r]),
+                elder_lat=float(self.elder_lat[r]),
+                elder_lon=float(self.elder_lon[r]),
+                checkin_lat=opt(self.checkin_lat[r]),
+                checkin_lon=opt(self.checkin_lon[r]),
+                checkin_device=dev(self.checkin_device[r]),
+                confirm_device=dev(self.confirm_device[r]),
+                source="offline" if self.offline[r] else "online",
+            )
+            for r in rows
+        ]
+
 
 @dataclass(frozen=True)
 class TransferTable(_Columns):
@@ -126,6 +156,19 @@ class TransferTable(_Columns):
             return cls.empty()
         cols = np.array(rows, np.int64).T
         return cls(*(np.ascontiguousarray(c) for c in cols))
+
+    def to_events(self, rows: Iterable[int]) -> list[Gift | Donation | Redemption]:
+        out: list[Gift | Donation | Redemption] = []
+        for r in rows:
+            tid, actor, minutes = int(self.id[r]), int(self.actor[r]), int(self.minutes[r])
+            at = from_epoch(int(self.at[r]))
+            if self.kind[r] == GIFT:
+                out.append(Gift(tid, actor, int(self.recipient[r]), minutes, at))
+            elif self.kind[r] == DONATION:
+                out.append(Donation(tid, actor, minutes, at))
+            else:
+                out.append(Redemption(tid, actor, minutes, at))
+        return out
 
 
 @dataclass(frozen=True)

@@ -38,15 +38,16 @@ def volunteer(id: int = 1, **kw: Any) -> Volunteer:
 
 
 CATS = ("assistance", "emotional_comfort", "legal_aid")
+grid = st.integers(-10, 10)  # a ~4.4 km square on a ~220 m grid, so distances tie often
 slot = st.integers(0, 24).map(lambda h: DAY + h * HOUR // 2)  # 00:00–12:00 on the half hour
 
 
 @st.composite
-def intervals(draw: st.DrawFn, max_size: int) -> tuple[Interval, ...]:
+def intervals(draw: st.DrawFn, min_size: int, max_size: int, longest: int) -> tuple[Interval, ...]:
     out = []
-    for _ in range(draw(st.integers(0, max_size))):
+    for _ in range(draw(st.integers(min_size, max_size))):
         start = draw(slot)
-        out.append(Interval(start, start + draw(st.integers(1, 8)) * HOUR // 2))
+        out.append(Interval(start, start + draw(st.integers(1, longest)) * HOUR // 2))
     return tuple(out)
 
 
@@ -57,13 +58,13 @@ def needs_st(draw: st.DrawFn, nid: int) -> Need:
     return Need(
         id=nid,
         category=category,
-        lat=LAT + draw(st.integers(-20, 20)) * 0.002,  # a ~9 km square on a ~220 m grid
-        lon=LON + draw(st.integers(-20, 20)) * 0.0026,
+        lat=LAT + draw(grid) * 0.002,
+        lon=LON + draw(grid) * 0.0026,
         earliest_start=earliest,
         latest_start=earliest + draw(st.sampled_from([0, HOUR // 2, 2 * HOUR])),
         duration_s=draw(st.sampled_from([HOUR // 2, HOUR, 2 * HOUR])),
         qualification="lawyer" if category == "legal_aid" else None,
-        attendee_ids=frozenset(draw(st.sets(st.integers(1, 6), max_size=2))),
+        attendee_ids=frozenset(draw(st.sets(st.integers(1, 3), max_size=2))),
         elder_rating=draw(st.sampled_from([0.0, 3.5, 5.0])),
     )
 
@@ -75,7 +76,7 @@ def volunteers_st(draw: st.DrawFn, vid: int) -> Volunteer:
             st.builds(
                 Qualification,
                 kind=st.sampled_from(["lawyer", "medical"]),
-                verified=st.booleans(),
+                verified=st.sampled_from([True, True, False]),
                 expires_at=st.one_of(st.none(), slot),
             ),
             max_size=2,
@@ -83,16 +84,16 @@ def volunteers_st(draw: st.DrawFn, vid: int) -> Volunteer:
     )
     return Volunteer(
         id=vid,
-        lat=LAT + draw(st.integers(-20, 20)) * 0.002,
-        lon=LON + draw(st.integers(-20, 20)) * 0.0026,
-        radius_m=float(draw(st.sampled_from([0, 500, 1500, 3000, 8000]))),
+        lat=LAT + draw(grid) * 0.002,
+        lon=LON + draw(grid) * 0.0026,
+        radius_m=float(draw(st.sampled_from([3000, 8000, 1500, 800, 0]))),
         categories=tuple(
             draw(st.lists(st.sampled_from(CATS), min_size=1, max_size=3, unique=True))
         ),
-        windows=draw(intervals(3)),
-        booked=draw(intervals(2)),
+        windows=draw(intervals(1, 3, 24)),
+        booked=draw(intervals(0, 2, 3)),
         qualifications=tuple(quals),
-        guardian_id=draw(st.one_of(st.none(), st.none(), st.integers(1, 6))),
+        guardian_id=draw(st.sampled_from([None] * 5 + [1, 2, 3])),
         workload_min=draw(st.integers(0, 20)) * 30,
     )
 

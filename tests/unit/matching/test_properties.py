@@ -41,31 +41,35 @@ def check_sound(needs: list[Need], vols: list[Volunteer], result: DispatchResult
             assert not feasible
 
 
-@given(towns(), st.integers(1, 4))
-def test_dispatch_is_sound(town: Town, k: int) -> None:
+@given(towns(), st.integers(1, 4), st.integers(0, 3))
+def test_dispatch_is_sound(town: Town, k: int, kv: int) -> None:
     needs, vols = town
-    check_sound(needs, vols, dispatch(needs, vols, k=k))
+    check_sound(needs, vols, dispatch(needs, vols, k=k, k_volunteer=kv))
 
 
-@given(towns(), st.integers(1, 4), st.randoms(use_true_random=False))
-def test_same_input_same_output_in_any_order(town: Town, k: int, rnd: random.Random) -> None:
+@given(towns(), st.integers(1, 4), st.integers(0, 3), st.randoms(use_true_random=False))
+def test_same_input_same_output_in_any_order(
+    town: Town, k: int, kv: int, rnd: random.Random
+) -> None:
     needs, vols = town
-    first = dispatch(needs, vols, k=k)
-    assert dispatch(needs, vols, k=k) == first
+    first = dispatch(needs, vols, k=k, k_volunteer=kv)
+    assert dispatch(needs, vols, k=k, k_volunteer=kv) == first
     shuffled_needs, shuffled_vols = list(needs), list(vols)
     rnd.shuffle(shuffled_needs)
     rnd.shuffle(shuffled_vols)
-    assert dispatch(shuffled_needs, shuffled_vols, k=k) == first
+    assert dispatch(shuffled_needs, shuffled_vols, k=k, k_volunteer=kv) == first
 
 
-@given(towns(), st.integers(1, 4))
-def test_sparse_is_never_better_than_exact_and_exact_beats_greedy(town: Town, k: int) -> None:
+@given(towns(), st.integers(1, 4), st.integers(0, 3))
+def test_sparse_is_never_better_than_exact_and_exact_beats_greedy(
+    town: Town, k: int, kv: int
+) -> None:
     needs, vols = town
     exact = exact_optimum(needs, vols)
     check_sound(needs, vols, exact)
     greedy = greedy_nearest_first(needs, vols)
     check_sound(needs, vols, greedy)
-    assert exact.objective <= dispatch(needs, vols, k=k).objective
+    assert exact.objective <= dispatch(needs, vols, k=k, k_volunteer=kv).objective
     assert exact.objective <= greedy.objective
     # With every volunteer a candidate the sparse graph is the full one.
     assert dispatch(needs, vols, k=max(1, len(vols))).objective == exact.objective
@@ -89,15 +93,32 @@ def test_vectorised_rules_agree_with_the_scalar_rules(town: Town) -> None:
     )
 
 
+def nearest(travel: np.ndarray, kept: np.ndarray, k: int) -> None:
+    """``kept`` holds the ``k`` shortest of ``travel`` (ties may go either way)."""
+    everything, kept = np.sort(travel), np.sort(kept)
+    assert len(kept) >= min(k, len(everything))
+    assert (kept[: min(k, len(everything))] == everything[: min(k, len(everything))]).all()
+
+
 @settings(max_examples=50)
-@given(towns(), st.integers(1, 4))
-def test_sparse_graph_keeps_the_k_nearest_feasible(town: Town, k: int) -> None:
+@given(towns(), st.integers(1, 4), st.integers(0, 3))
+def test_sparse_graph_keeps_the_k_nearest_feasible(town: Town, k: int, kv: int) -> None:
     needs, vols = town
     na = need_arrays(needs)
     va = volunteer_arrays(vols, na)
-    full, sparse = full_graph(na, va), sparse_graph(na, va, k)
+    full, sparse = full_graph(na, va), sparse_graph(na, va, k, k_volunteer=kv)
+    pairs = set(zip(sparse.need.tolist(), sparse.volunteer.tolist(), strict=True))
+    assert pairs <= set(zip(full.need.tolist(), full.volunteer.tolist(), strict=True))
+    assert len(pairs) == len(sparse)  # no pair twice
     for n in range(len(needs)):
-        all_travel = np.sort(full.travel_m[full.need == n])
-        kept = np.sort(sparse.travel_m[sparse.need == n])
-        assert len(kept) == min(k, len(all_travel))
-        assert (kept == all_travel[: len(kept)]).all()
+        nearest(full.travel_m[full.need == n], sparse.travel_m[sparse.need == n], k)
+    for v in range(len(vols)):
+        for c in range(len(na.categories)):
+            mine = na.category[full.need] == c
+            nearest(
+                full.travel_m[(full.volunteer == v) & mine],
+                sparse.travel_m[(sparse.volunteer == v) & (na.category[sparse.need] == c)],
+                kv,
+            )
+    if kv == 0:
+        assert np.bincount(sparse.need, minlength=len(needs)).max(initial=0) <= k

@@ -38,3 +38,11 @@ def group_starts(keys: np.ndarray) -> np.ndarray:
 
 def by_volunteer_then_start(t: VisitTable) -> I64:
     return np.lexsort((t.id, t.start, t.volunteer)).astype(np.int64)
+
+
+def split_by(keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Distinct keys and, for each, the rows carrying it; ``keys`` must be sorted."""
+    if len(keys) == 0:
+        return keys, []
+    uniq, first = np.unique(keys, return_index=True)
+    return uniq, np.split(rows, first[1:])

@@ -94,15 +94,20 @@ def daily_cap(t: VisitTable, p: DetectorParams, focus: int | None = None) -> lis
     key = (t.volunteer << 20) + (day - day.min())
     if focus is not None:
         rows = np.flatnonzero(key == key[focus])
-        key, day = key[rows], day[rows]
+        key = key[rows]
     else:
         rows = np.arange(len(t))
     groups, inverse = np.unique(key, return_inverse=True)
     total = np.bincount(inverse, weights=t.credited[rows], minlength=len(groups))
+    by_group = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[by_group], np.arange(len(groups) + 1))
     out = []
     for g in np.flatnonzero(total > p.daily_cap_minutes):
-        members = rows[inverse == g]
-        vol, label = int(t.volunteer[members[0]]), local_day_label(int(day[inverse == g][0]))
+        members = rows[by_group[bounds[g] : bounds[g + 1]]]
+        vol, label = (
+            int(t.volunteer[members[0]]),
+            local_day_label(int(local_day(t.start[members[0]]))),
+        )
         evidence = {
             "volunteer_id": vol,
             "local_date": label,

@@ -9,7 +9,7 @@ import numpy as np
 from timebank.supervision.events import Alert, Rule, make_alert, severity
 from timebank.supervision.geo import haversine_km, night_seconds
 from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.common import flagged, visit_evidence
+from timebank.supervision.rules.common import flagged, split_by, visit_evidence
 from timebank.supervision.tables import NO_DEVICE, VisitTable
 
 # category name → (median of ln minutes, robust sigma of ln minutes)
@@ -75,8 +75,8 @@ def duration_baseline(t: VisitTable, p: DetectorParams) -> dict[str, tuple[float
         return out
     logs = np.log(np.where(ok, minutes, 1.0))
     order = np.argsort(t.category, kind="stable")
-    cats, first = np.unique(t.category[order], return_index=True)
-    for cat, chunk in zip(cats, np.split(order, first[1:]), strict=True):
+    cats, chunks = split_by(t.category[order], order)
+    for cat, chunk in zip(cats, chunks, strict=True):
         values = logs[chunk[ok[chunk]]]
         if len(values) < max(p.duration_min_samples, 1):
             continue
