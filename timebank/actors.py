@@ -30,10 +30,13 @@ class Actor:
     district_code: str | None = None  # scope of a district admin or station
     on_behalf_of: int | None = None  # the principal a proxy or station worker acts for
     user_id: int | None = None  # the sign-in account, once sign-in exists
+    name: str | None = None  # an operator's name where there is no sign-in (CLI, imports)
 
     @property
     def label(self) -> str:
         who = f"{self.role}:{self.person_id or self.user_id or self.org_id or '-'}"
+        if self.name:
+            who += f"({self.name})"
         return f"{who} for person:{self.on_behalf_of}" if self.on_behalf_of else who
 
     def acts_as(self, person_id: int) -> bool:

@@ -201,3 +201,7 @@ def ledger_verify(
 
 def main() -> None:  # pragma: no cover - console entry
     app()
+
+
+# Commands of other domains register themselves on ``app``.
+from timebank import cli_care  # noqa: E402,F401

@@ -137,7 +137,7 @@ def check_out(
     return visit
 
 
-def _settle(
+def settle_visit(
     session: Session,
     *,
     actor: Actor,
@@ -197,7 +197,7 @@ def confirm_visit(
     move(need, "confirmed", at)
     visit.rating, visit.comment = rating, comment.strip() or None
     visit.confirmed_by, visit.confirmed_at, visit.confirm_device = actor.label, at, device
-    _settle(
+    settle_visit(
         session,
         actor=actor,
         visit=visit,
@@ -264,7 +264,9 @@ def resolve_dispute(
     _step(visit, "confirmed")
     move(need, "confirmed", at)
     visit.confirmed_by, visit.confirmed_at = actor.label, at
-    _settle(session, actor=actor, visit=visit, need=need, minutes=granted, policy=policy, at=at)
+    settle_visit(
+        session, actor=actor, visit=visit, need=need, minutes=granted, policy=policy, at=at
+    )
     session.flush()
     return visit
 

@@ -19,7 +19,7 @@ from timebank.matching.arrays import (
     pair_fit,
     servable_in_time,
 )
-from timebank.matching.geo import chord_for
+from timebank.matching.geo import FloatArray, chord_for
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,10 +36,28 @@ class Graph:
 
 
 @dataclass(frozen=True, eq=False)
-class CategoryIndex:
-    volunteers: IntArray  # rows serving the category; tree point i is volunteers[i]
+class Tree:
+    rows: IntArray  # tree point i is row rows[i] (of NeedArrays or VolunteerArrays)
     tree: cKDTree
-    reach: float  # chord of the widest radius among them
+    reach: float  # search bound: the chord of the widest radius that matters
+
+    @classmethod
+    def of(cls, rows: IntArray, xyz: FloatArray, reach: float) -> Tree:
+        return cls(rows, cKDTree(xyz[rows]), reach)
+
+
+@dataclass(frozen=True, eq=False)
+class CategoryIndex:
+    """The volunteers serving one category: all in one tree, and again split by radius class
+    (up to 1, 2, 4, 8… km), because a tree takes one search bound per call and a few people
+    willing to cross the city must not make every need search the whole city."""
+
+    everyone: Tree
+    by_radius: tuple[Tree, ...]
+
+
+def _radius_class(radius_m: FloatArray) -> IntArray:
+    return np.ceil(np.log2(np.maximum(radius_m, 1000.0) / 1000.0)).astype(np.int64)
 
 
 def category_indexes(va: VolunteerArrays) -> list[CategoryIndex | None]:
@@ -50,8 +68,15 @@ def category_indexes(va: VolunteerArrays) -> list[CategoryIndex | None]:
         if rows.size == 0:
             out.append(None)
             continue
-        reach = chord_for(float(va.radius[rows].max()))
-        out.append(CategoryIndex(rows, cKDTree(va.xyz[rows]), reach))
+        classes = _radius_class(va.radius[rows])
+        by_radius = tuple(
+            Tree.of(
+                rows[classes == r], va.xyz, chord_for(float(va.radius[rows[classes == r]].max()))
+            )
+            for r in np.unique(classes).tolist()
+        )
+        everyone = Tree.of(rows, va.xyz, max(t.reach for t in by_radius))
+        out.append(CategoryIndex(everyone, by_radius))
     return out
 
 
@@ -60,17 +85,25 @@ def _feasible(na: NeedArrays, va: VolunteerArrays, ni: IntArray, vi: IntArray) -
     return Graph(ni[ok], vi[ok], start[ok], np.rint(dist[ok]).astype(np.int64))
 
 
-def _concat(parts: list[Graph]) -> Graph:
+def _concat(parts: list[Graph], keep_per_need: int = 0) -> Graph:
+    """One graph in canonical order, each pair once; with ``keep_per_need``, only that many
+    shortest arcs per need."""
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Graph(empty, empty, empty, empty)
     g = Graph(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(Graph)))
     order = np.lexsort((g.volunteer, g.travel_m, g.need))
     g = Graph(g.need[order], g.volunteer[order], g.start[order], g.travel_m[order])
-    # Both sides of the sparse graph may propose the same pair; keep it once.
-    dup = np.zeros(len(g), dtype=np.bool_)
-    dup[1:] = (g.need[1:] == g.need[:-1]) & (g.volunteer[1:] == g.volunteer[:-1])
-    return Graph(g.need[~dup], g.volunteer[~dup], g.start[~dup], g.travel_m[~dup])
+    keep = np.ones(len(g), dtype=np.bool_)
+    keep[1:] = (g.need[1:] != g.need[:-1]) | (g.volunteer[1:] != g.volunteer[:-1])
+    g = Graph(g.need[keep], g.volunteer[keep], g.start[keep], g.travel_m[keep])
+    if keep_per_need:
+        new_need = np.ones(len(g), dtype=np.bool_)
+        new_need[1:] = g.need[1:] != g.need[:-1]
+        first = np.maximum.accumulate(np.where(new_need, np.arange(len(g)), 0))
+        keep = np.arange(len(g)) - first < keep_per_need
+        g = Graph(g.need[keep], g.volunteer[keep], g.start[keep], g.travel_m[keep])
+    return g
 
 
 def _nearest_feasible(
@@ -79,38 +112,44 @@ def _nearest_feasible(
     k: int,
     queries: IntArray,
     from_needs: bool,
-    tree: cKDTree,
-    targets: IntArray,
-    reach: float,
-) -> list[Graph]:
+    index: Tree,
+    *,
+    rounds: int = -1,
+) -> tuple[list[Graph], IntArray]:
     """For each query row (a need, or a volunteer), its ``k`` nearest feasible targets.
 
     A query first looks at 3k geometric neighbours; one that found fewer than k feasible
     among a full answer looks at the next ones, twice as many each round, so rare categories
     and busy streets still get their k, and a need with any feasible volunteer gets an arc.
+    After ``rounds`` rounds (if not -1) the queries still short come back, without arcs.
     """
     parts: list[Graph] = []
-    size = targets.size
+    size = index.rows.size
     seen, ask = 0, min(3 * k, size)
     pending = queries
     have = np.zeros(pending.size, dtype=np.int64)
-    while pending.size:
+    while pending.size and rounds != 0:
         points = na.xyz[pending] if from_needs else va.xyz[pending]
-        chord, hit = tree.query(points, k=[*range(seen + 1, ask + 1)], distance_upper_bound=reach)
+        chord, hit = index.tree.query(
+            points, k=[*range(seen + 1, ask + 1)], distance_upper_bound=index.reach
+        )
         found = hit < size
         rows, cols = np.nonzero(found)
-        near = targets[hit[rows, cols]]
+        near = index.rows[hit[rows, cols]]
         ni, vi = (pending[rows], near) if from_needs else (near, pending[rows])
         ok, start, dist = pair_fit(na, va, ni, vi, chord[rows, cols])
         grid = np.zeros(found.shape, dtype=np.bool_)
         grid[rows, cols] = ok
-        keep = (grid & (have[:, None] + np.cumsum(grid, axis=1) <= k))[rows, cols]
-        parts.append(Graph(ni[keep], vi[keep], start[keep], np.rint(dist[keep]).astype(np.int64)))
-        have += grid.sum(axis=1)
+        before = have
+        have = have + grid.sum(axis=1)
         short = (have < k) & found[:, -1] & (ask < size)
+        keep = (grid & (before[:, None] + np.cumsum(grid, axis=1) <= k))[rows, cols]
+        if rounds == 1:
+            keep &= ~short[rows]
+        parts.append(Graph(ni[keep], vi[keep], start[keep], np.rint(dist[keep]).astype(np.int64)))
         pending, have = pending[short], have[short]
-        seen, ask = ask, min(2 * ask, size)
-    return parts
+        seen, ask, rounds = ask, min(2 * ask, size), rounds - 1
+    return parts, pending
 
 
 def sparse_graph(
@@ -126,7 +165,7 @@ def sparse_graph(
 
     The need side alone suffices while volunteers are plentiful; where they are scarce, many
     needs share the same few near volunteers and the volunteer side keeps each volunteer's own
-    best options in the graph.
+    best options in the graph. Needs no one can serve at that hour skip the search.
     """
     if k < 1 or k_volunteer < 0:
         raise ValueError("k must be at least 1 and k_volunteer at least 0")
@@ -136,21 +175,21 @@ def sparse_graph(
         need_rows = np.flatnonzero(na.category == c)
         if index is None or need_rows.size == 0:
             continue
-        servable = need_rows[servable_in_time(na, va, need_rows, index.volunteers)]
-        parts += _nearest_feasible(
-            na, va, k, servable, True, index.tree, index.volunteers, index.reach
-        )
-        if k_volunteer == 0:
-            continue
-        need_tree = cKDTree(na.xyz[need_rows])
-        # Trees take one search bound per call: group volunteers by radius (rounded up to
-        # 500 m) so each searches about its own reach, not the widest one.
-        step = np.ceil(va.radius[index.volunteers] / 500.0)
-        for s in np.unique(step).tolist():
-            group = index.volunteers[step == s]
-            parts += _nearest_feasible(
-                na, va, k_volunteer, group, False, need_tree, need_rows, chord_for(500.0 * s)
-            )
+        servable = need_rows[servable_in_time(na, va, need_rows, index.everyone.rows)]
+        # One cheap round over everyone settles most needs; the rest search class by class,
+        # each within its own reach, and keep the k nearest found in any class.
+        found, short = _nearest_feasible(na, va, k, servable, True, index.everyone, rounds=1)
+        parts += found
+        if short.size:
+            by_class = [
+                g for t in index.by_radius for g in _nearest_feasible(na, va, k, short, True, t)[0]
+            ]
+            parts.append(_concat(by_class, keep_per_need=k))
+        if k_volunteer:
+            needs = Tree.of(need_rows, na.xyz, 0.0)
+            for t in index.by_radius:
+                bounded = Tree(needs.rows, needs.tree, t.reach)
+                parts += _nearest_feasible(na, va, k_volunteer, t.rows, False, bounded)[0]
     return _concat(parts)
 
 
@@ -165,9 +204,9 @@ def full_graph(na: NeedArrays, va: VolunteerArrays, *, chunk: int = 2_000) -> Gr
         for lo in range(0, rows.size, chunk):
             part = rows[lo : lo + chunk]
             near = cKDTree(na.xyz[part]).sparse_distance_matrix(
-                index.tree, index.reach, output_type="ndarray"
+                index.everyone.tree, index.everyone.reach, output_type="ndarray"
             )
             ni = part[near["i"].astype(np.int64)]
-            vi = index.volunteers[near["j"].astype(np.int64)]
+            vi = index.everyone.rows[near["j"].astype(np.int64)]
             parts.append(_feasible(na, va, ni, vi))
     return _concat(parts)

@@ -206,12 +206,12 @@ def _explain(
     index = indexes[int(na.category[n])]
     if index is None:
         return "category"
-    ask = min(EXPLAIN_NEAREST, index.volunteers.size)
-    _, hit = index.tree.query(na.xyz[n], k=[*range(1, ask + 1)])
+    ask = min(EXPLAIN_NEAREST, index.everyone.rows.size)
+    _, hit = index.everyone.tree.query(na.xyz[n], k=[*range(1, ask + 1)])
     need = na.needs[n]
     deepest = 0
     for i in np.atleast_1d(hit).tolist():
-        reason = evaluate(need, va.volunteers[int(index.volunteers[i])]).reason
+        reason = evaluate(need, va.volunteers[int(index.everyone.rows[i])]).reason
         if reason is not None:
             deepest = max(deepest, RULES.index(reason))
     return RULES[deepest]

@@ -64,6 +64,16 @@ class VisitTable(_Columns):
     offline: np.ndarray  # bool
     categories: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        lengths = {len(a) for a in self._arrays().values()}
+        if len(lengths) > 1:
+            raise ValueError(f"visit columns differ in length: {sorted(lengths)}")
+        # Rules pack two person ids (or a person and a device) into one int64 key.
+        for name in ("volunteer", "elder"):
+            column = getattr(self, name)
+            if len(column) and (column.min() < 0 or column.max() >= 2**31):
+                raise ValueError(f"{name} ids must be in [0, 2**31) for the packed keys")
+
     @classmethod
     def from_visits(cls, visits: Sequence[Visit], categories: Sequence[str] = ()) -> VisitTable:
         cats = list(dict.fromkeys([*categories, *(v.category for v in visits)]))

@@ -16,9 +16,9 @@ def month_of_visits(month: int, n: int, station: int = 1, offline: int = 0):
     start = local(1, 8).replace(month=month)
     out = []
     for i in range(n):
-        extra = (
-            {"source": "offline", "checkin_lat": None, "checkin_lon": None} if i < offline else {}
-        )
+        extra: dict[str, Any] = {}
+        if i < offline:
+            extra = {"source": "offline", "checkin_lat": None, "checkin_lon": None}
         at = start + timedelta(minutes=i * (27 * 24 * 60) // n)
         out.append(visit(at, 60, volunteer=100 + i % 20, station_id=station, **extra))
     return out
@@ -56,5 +56,5 @@ def test_a_big_station_is_not_an_outlier_and_a_citywide_dip_is_seasonal():
     dip = {m: (20 if m == 2 else 40) for m in range(1, 7)}
     others = [year(dip, s) for s in range(3, 8)]
     flat = year({m: (50 if m == 2 else 40) for m in range(1, 7)}, 1)
-    alerts = station_volume(VisitTable.from_visits(sum(others, flat)), P)
+    alerts = station_volume(VisitTable.from_visits(flat + [v for o in others for v in o]), P)
     assert [a.subject_id for a in alerts] == ["1@2024-02"]

@@ -1,0 +1,185 @@
+"""One resident of the demo city at a time: identity, home, dates, in plain dataclasses.
+
+Pure: builds plans, writes nothing. A person's id is ``first_person_id + index``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from timebank.demo import names
+from timebank.demo.calendar import DAYS, END, LAUNCH, START
+from timebank.demo.places import Places
+from timebank.people import geo
+from timebank.people.idcard import make_id_number
+
+# Share of the city's older residents and volunteers by district (central districts dominate).
+DISTRICT_WEIGHTS = {
+    "110101": 8, "110102": 10, "110105": 20, "110106": 11, "110107": 4, "110108": 17,
+    "110109": 1, "110111": 3, "110112": 6, "110113": 4, "110114": 6, "110115": 6,
+    "110116": 1, "110117": 1, "110118": 1, "110119": 1,
+}  # fmt: skip
+# (youngest, oldest, weight) of age at the start of the demo year.
+ELDER_AGES = ((60, 64, 8), (65, 69, 12), (70, 74, 17), (75, 79, 20), (80, 84, 20), (85, 89, 14),
+              (90, 94, 7), (95, 100, 2))  # fmt: skip
+VOLUNTEER_AGES = ((18, 24, 10), (25, 34, 14), (35, 44, 14), (45, 54, 16), (55, 59, 16),
+                  (60, 64, 17), (65, 69, 11), (70, 70, 2))  # fmt: skip
+
+
+@dataclass(slots=True)
+class PersonPlan:
+    index: int
+    role: str  # elder | volunteer
+    name: str
+    sex: str
+    birth: date
+    id_number: str
+    phone: str | None
+    district: str
+    street: str
+    station: int  # index of the person's street station (registers and confirms them)
+    address: str
+    lat: float
+    lon: float
+    joined: date
+    residency: str  # hukou | residence_permit
+    residency_ref: str
+    residency_until: date | None
+    is_student: bool = False
+    guardian: int | None = None
+    trained: date | None = None
+    activated: date | None = None  # None: still pending at the end of the demo year
+    priority: str | None = None  # why the pool funds this elder's care
+    spouse: int | None = None
+    kin_elders: list[int] = field(default_factory=list)  # elderly parents and grandparents
+
+    def age_on(self, day: date) -> int:
+        return day.year - self.birth.year - ((day.month, day.day) < (self.birth.month, self.birth.day))
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    district: str
+    street: str
+    station: int
+    address: str
+    lat: float
+    lon: float
+
+
+def years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+class Registry:
+    """Makes residents with distinct resident IDs and phones, in a fixed order."""
+
+    def __init__(self, rng: random.Random, places: Places, registered_before_start: float):
+        self.rng = rng
+        self.places = places
+        self.before_start = registered_before_start
+        self.people: list[PersonPlan] = []
+        self.phones = names.Phones(rng)
+        self._ids: set[str] = set()
+        self.elders = 0
+        self._districts = list(DISTRICT_WEIGHTS)
+        self._weights = list(DISTRICT_WEIGHTS.values())
+
+    def district(self) -> str:
+        return self.rng.choices(self._districts, weights=self._weights)[0]
+
+    def home(self, district: str) -> Home:
+        rng = self.rng
+        street = rng.choice(geo.STREETS[district])
+        station = rng.choice(self.places.stations_of_street[street.code])
+        lat = round(street.lat + rng.gauss(0, 0.004), 6)
+        lon = round(street.lon + rng.gauss(0, 0.005), 6)
+        if not geo.in_city(lat, lon):
+            lat, lon = street.lat, street.lon
+        zh = geo.district(district)
+        assert zh is not None
+        address = names.address(rng, zh.name_zh, street.name_zh)
+        return Home(district, street.code, station, address, lat, lon)
+
+    def age(self, buckets: tuple[tuple[int, int, int], ...]) -> int:
+        low, high, _ = self.rng.choices(buckets, weights=[w for *_, w in buckets])[0]
+        return self.rng.randint(low, high)
+
+    def birth(self, age: int) -> date:
+        """A birthday that makes the person ``age`` on the first day of the demo year."""
+        latest = START.replace(year=START.year - age)
+        return latest - timedelta(days=self.rng.randrange(365))
+
+    def joined(self, earliest: date) -> date:
+        rng = self.rng
+        if rng.random() < self.before_start:
+            day = LAUNCH + timedelta(days=rng.randrange((START - LAUNCH).days))
+        else:
+            day = START + timedelta(days=rng.randrange(DAYS))
+        return min(max(day, earliest), END)
+
+    def id_number(self, district: str, birth: date, sex: str) -> str:
+        while True:
+            # The sequence's parity is the sex: odd for men, even for women (GB 11643).
+            seq = self.rng.randrange(1, 999, 2) if sex == "M" else self.rng.randrange(2, 999, 2)
+            number = make_id_number(district, birth, seq)
+            if number not in self._ids:
+                self._ids.add(number)
+                return number
+
+    def add(
+        self,
+        role: str,
+        *,
+        sex: str,
+        birth: date,
+        home: Home,
+        surname: str | None = None,
+        earliest: date = LAUNCH,
+        phone: bool = True,
+    ) -> PersonPlan:
+        rng = self.rng
+        family = surname or names.surname(rng)
+        if rng.random() < 0.85 or role == "elder":
+            kind, until = "hukou", None
+            ref = f"户号{home.district}{rng.randrange(10**7):07d}"
+        else:
+            kind, until = "residence_permit", END + timedelta(days=rng.randint(60, 1500))
+            ref = f"京居{rng.randrange(10**10):010d}"
+        person = PersonPlan(
+            index=len(self.people),
+            role=role,
+            name=family + names.given_name(rng, sex, birth.year),
+            sex=sex,
+            birth=birth,
+            id_number=self.id_number(home.district, birth, sex),
+            phone=self.phones.new() if phone else None,
+            district=home.district,
+            street=home.street,
+            station=home.station,
+            address=home.address,
+            lat=home.lat,
+            lon=home.lon,
+            joined=self.joined(earliest),
+            residency=kind,
+            residency_ref=ref,
+            residency_until=until,
+        )
+        if role == "volunteer":
+            self._train(person)
+        else:
+            self.elders += 1
+        self.people.append(person)
+        return person
+
+    def _train(self, person: PersonPlan) -> None:
+        """Training a few days after joining, activation right after: both within the year."""
+        trained = person.joined + timedelta(days=self.rng.randint(3, 25))
+        activated = trained + timedelta(days=self.rng.randint(0, 5))
+        person.trained = trained if trained <= END else None
+        person.activated = activated if activated <= END else None
