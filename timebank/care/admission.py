@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from timebank.actors import Actor, Role
+from timebank.care.stations import require_trusted_station
 from timebank.db import Base, BigId, UTCDateTime
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from timebank.ledger import rules
@@ -133,6 +134,7 @@ def station_review(
     actor.require(Role.STATION, rule="admission_station_review")
     app = _get(session, application_id)
     _in_scope(actor, app)
+    require_trusted_station(session, actor)
     if app.status != "submitted":
         raise Conflict(f"the application is {app.status}", rule="admission_state")
     app.station_decided_by = actor.label

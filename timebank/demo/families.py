@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from timebank.demo.calendar import END, START
+from timebank.demo.draw import Weighted
 from timebank.demo.places import Places
 from timebank.demo.plan import DemoPlan
 from timebank.demo.residents import (
@@ -30,6 +31,7 @@ LICENCES = {
     "social_worker": ("社会工作者职业资格证书", "北京市民政局", True),
     "financial": ("基金从业资格证书", "中国证券投资基金业协会", True),
 }
+CHILDREN = Weighted((0, 1, 2), (45, 40, 15))  # registered children of an elderly household
 LICENCE_WEIGHTS = {"medical": 25, "nurse": 20, "lawyer": 15, "counsellor": 15,
                    "social_worker": 15, "financial": 10}  # fmt: skip
 
@@ -80,8 +82,8 @@ class _Families:
 
     def link(self, person: PersonPlan, relative: PersonPlan, relation: str) -> None:
         rng = self.rng
-        declared = min(max(person.joined, relative.joined) + timedelta(rng.randint(1, 60)), END)
-        verified = declared + timedelta(days=rng.randint(1, 10))
+        declared = min(max(person.joined, relative.joined) + timedelta(rng.between(1, 60)), END)
+        verified = declared + timedelta(days=rng.between(1, 10))
         self.kin.append(
             KinPlan(
                 person.index,
@@ -99,33 +101,33 @@ class _Families:
         rng, reg = self.rng, self.reg
         home = reg.home(reg.district())
         age = reg.age(ELDER_AGES)
-        sex = "F" if rng.random() < 0.5 + 0.004 * (age - 60) else "M"
+        sex = "F" if rng.chance(0.5 + 0.004 * (age - 60)) else "M"
         elder = reg.add("elder", sex=sex, birth=reg.birth(age), home=home, phone=age < 80)
         couple = 0.62 if age < 75 else 0.45 if age < 85 else 0.25
         spouse = None
-        if rng.random() < couple:
-            other_age = max(60, age + (rng.randint(-2, 6) if sex == "F" else rng.randint(-6, 2)))
-            role = "volunteer" if other_age <= 72 and rng.random() < 0.3 else "elder"
+        if rng.chance(couple):
+            other_age = max(60, age + (rng.between(-2, 6) if sex == "F" else rng.between(-6, 2)))
+            role = "volunteer" if other_age <= 72 and rng.chance(0.3) else "elder"
             other = "M" if sex == "F" else "F"
             spouse = reg.add(role, sex=other, birth=reg.birth(other_age), home=home)
             elder.spouse, spouse.spouse = spouse.index, elder.index
             self.link(elder, spouse, "spouse")
         if spouse is None and age >= 80:
             elder.priority = "80岁以上独居"
-        elif rng.random() < 0.03:
+        elif rng.chance(0.03):
             elder.priority = "低保失能"
         parents = [p for p in (elder, spouse) if p is not None]
         father = next((p for p in parents if p.sex == "M"), None)
         youngest = min(p.age_on(START) for p in parents)
-        for _ in range(rng.choices((0, 1, 2), weights=(45, 40, 15))[0]):
-            child_age = youngest - rng.randint(22, 36)
+        for _ in range(CHILDREN.draw(rng)):
+            child_age = youngest - rng.between(22, 36)
             if not 18 <= child_age <= 70:
                 continue
-            where = home.district if rng.random() < 0.65 else reg.district()
+            where = home.district if rng.chance(0.65) else reg.district()
             birth = reg.birth(child_age)
             child = reg.add(
                 "volunteer",
-                sex=rng.choice("MF"),
+                sex=rng.pick("MF"),
                 birth=birth,
                 home=reg.home(where),
                 surname=father.name[0] if father else None,
@@ -133,11 +135,11 @@ class _Families:
             )
             for parent in parents:
                 self.link(child, parent, "parent")
-            if child_age >= 38 and rng.random() < 0.3:
+            if child_age >= 38 and rng.chance(0.3):
                 self.grandchild(child, parents)
 
     def grandchild(self, parent: PersonPlan, grandparents: list[PersonPlan]) -> None:
-        age = parent.age_on(START) - self.rng.randint(22, 34)
+        age = parent.age_on(START) - self.rng.between(22, 34)
         if not 16 <= age <= 35:
             return
         child = self.student_or_adult(parent, age)
@@ -152,7 +154,7 @@ class _Families:
         earliest = years_after(birth, 16 if student else 18)
         child = reg.add(
             "volunteer",
-            sex=self.rng.choice("MF"),
+            sex=self.rng.pick("MF"),
             birth=birth,
             home=reg.home(parent.district) if not student else _same_home(parent),
             surname=parent.name[0] if parent.sex == "M" else None,
@@ -169,33 +171,35 @@ class _Families:
         birth = reg.birth(age)
         volunteer = reg.add(
             "volunteer",
-            sex=self.rng.choice("MF"),
+            sex=self.rng.pick("MF"),
             birth=birth,
             home=reg.home(reg.district()),
             earliest=years_after(birth, 18),
         )
-        if 35 <= age <= 55 and self.rng.random() < 0.05:
-            self.student_or_adult(volunteer, self.rng.randint(16, 17))
+        if 35 <= age <= 55 and self.rng.chance(0.05):
+            self.student_or_adult(volunteer, self.rng.between(16, 17))
 
     def licence(self, person: PersonPlan) -> None:
         rng = self.rng
-        kind = rng.choices(self.licence_types, [LICENCE_WEIGHTS[t] for t in self.licence_types])[0]
+        kind = Weighted(self.licence_types, [LICENCE_WEIGHTS[t] for t in self.licence_types]).draw(
+            rng
+        )
         _, issuer, expires = LICENCES[kind]
         earliest = max(years_after(person.birth, 24), date(1995, 1, 1))
         span = max((person.joined - earliest).days, 1)
-        valid_from = earliest + timedelta(days=rng.randrange(span))
-        declared = person.joined + timedelta(days=rng.randint(0, 20))
-        verified = declared + timedelta(days=rng.randint(2, 20))
+        valid_from = earliest + timedelta(days=rng.below(span))
+        declared = person.joined + timedelta(days=rng.between(0, 20))
+        verified = declared + timedelta(days=rng.between(2, 20))
         if declared > END:
             return
         self.licences.append(
             LicencePlan(
                 person=person.index,
                 type=kind,
-                number=f"{person.district}{valid_from.year}{rng.randrange(10**8):08d}",
+                number=f"{person.district}{valid_from.year}{rng.below(10**8):08d}",
                 issuer=issuer,
                 valid_from=valid_from,
-                valid_until=END + timedelta(days=rng.randint(90, 1800)) if expires else None,
+                valid_until=END + timedelta(days=rng.between(90, 1800)) if expires else None,
                 declared=declared,
                 verified=verified if verified <= END else None,
                 station=person.station,
@@ -226,7 +230,7 @@ def build_population(
             and not person.is_student
             and 26 <= person.age_on(START) <= 68
             and fam.licence_types
-            and fam.rng.random() < plan.qualified_share
+            and fam.rng.chance(plan.qualified_share)
         ):
             fam.licence(person)
     return Population(people=people, kin=fam.kin, licences=fam.licences)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import random
-from itertools import accumulate
+
+from timebank.demo.draw import Draw, Weighted
 
 # The commonest surnames with rough relative frequencies (per mille of the population).
 _SURNAMES = (
@@ -21,8 +21,7 @@ _SURNAMES = (
     ("段", 1), ("雷", 1), ("钱", 1), ("汤", 1), ("尹", 1), ("常", 1), ("武", 1), ("乔", 1),
     ("贺", 1), ("龚", 1), ("文", 1), ("欧阳", 1), ("司马", 1),
 )  # fmt: skip
-SURNAMES = tuple(s for s, _ in _SURNAMES)
-SURNAME_CUM = tuple(accumulate(w for _, w in _SURNAMES))
+SURNAMES = Weighted([s for s, _ in _SURNAMES], [w for _, w in _SURNAMES])
 
 # Given names change with the times: (born before year, male names, female names).
 _GIVEN = (
@@ -48,38 +47,38 @@ MOBILE_PREFIXES = (
 COMMUNITY_SUFFIXES = ("东里", "西里", "南里", "北里", "小区", "家园", "新村", "花园", "嘉园", "北街")
 
 
-def surname(rng: random.Random) -> str:
-    return rng.choices(SURNAMES, cum_weights=SURNAME_CUM)[0]
+def surname(rng: Draw) -> str:
+    return SURNAMES.draw(rng)
 
 
-def given_name(rng: random.Random, sex: str, birth_year: int) -> str:
+def given_name(rng: Draw, sex: str, birth_year: int) -> str:
     for before, male, female in GIVEN:
         if birth_year < before:
-            return rng.choice(male if sex == "M" else female)
+            return rng.pick(male if sex == "M" else female)
     raise AssertionError("unreachable: the last era is open-ended")
 
 
 class Phones:
     """Distinct mainland mobile numbers."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: Draw) -> None:
         self._rng = rng
         self._used: set[str] = set()
 
     def new(self) -> str:
         while True:
-            number = f"{self._rng.choice(MOBILE_PREFIXES)}{self._rng.randrange(10**8):08d}"
+            number = f"{self._rng.pick(MOBILE_PREFIXES)}{self._rng.below(10**8):08d}"
             if number not in self._used:
                 self._used.add(number)
                 return number
 
 
-def address(rng: random.Random, district_zh: str, street_zh: str) -> str:
+def address(rng: Draw, district_zh: str, street_zh: str) -> str:
     """``朝阳区望京街道望京东里12号楼3单元502``: a flat in a residential compound."""
     stem = street_zh.removesuffix("街道").removesuffix("地区").removesuffix("镇")
-    compound = f"{stem}{rng.choice(COMMUNITY_SUFFIXES)}"
-    floor, room = rng.randint(1, 18), rng.randint(1, 4)
+    compound = f"{stem}{rng.pick(COMMUNITY_SUFFIXES)}"
+    floor, room = rng.between(1, 18), rng.between(1, 4)
     return (
-        f"{district_zh}{street_zh}{compound}{rng.randint(1, 40)}号楼"
-        f"{rng.randint(1, 6)}单元{floor}{room:02d}"
+        f"{district_zh}{street_zh}{compound}{rng.between(1, 40)}号楼"
+        f"{rng.between(1, 6)}单元{floor}{room:02d}"
     )

@@ -4,7 +4,7 @@ public care home per district, each confirmed by its street before the time bank
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -43,8 +43,8 @@ def plan_places(plan: DemoPlan) -> Places:
 
     def add(kind: str, name: str, district: str, street: str) -> int:
         # Confirmed by the street in the three months before the plan came into force.
-        confirmed = local_at(LAUNCH - timedelta(days=rng.randint(1, 90)), rng.randint(540, 1020))
-        created = confirmed - timedelta(days=rng.randint(3, 30))
+        confirmed = local_at(LAUNCH - timedelta(days=rng.between(1, 90)), rng.between(540, 1020))
+        created = confirmed - timedelta(days=rng.between(3, 30))
         orgs.append(OrgPlan(len(orgs), kind, name, district, street, confirmed, created))
         return len(orgs) - 1
 
@@ -52,7 +52,7 @@ def plan_places(plan: DemoPlan) -> Places:
         streets = geo.STREETS[district.code]
         add("care_home", f"北京市{district.name_zh}社会福利中心", district.code, streets[0].code)
         for street in streets:
-            count = 2 if rng.random() < plan.second_station_share else 1
+            count = 2 if rng.chance(plan.second_station_share) else 1
             by_street[street.code] = [add("station", f"{street.name_zh}养老服务驿站", district.code, street.code)]
             if count == 2:
                 stem = street.name_zh.removesuffix("街道").removesuffix("镇")
@@ -82,6 +82,3 @@ def insert_places(session: Session, places: Places, *, first_org_id: int) -> Non
         ],
     )
 
-
-def first_day_open(places: Places) -> date:
-    return max(org.confirmed_at for org in places.orgs).date()

@@ -6,9 +6,10 @@ same seed and size build the same city, id for id and minute for minute.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from enum import StrEnum
+
+from timebank.demo.draw import Draw
 
 
 class Size(StrEnum):
@@ -46,9 +47,9 @@ class DemoPlan:
         """Idempotency keys start with this, so a retried run cannot post twice."""
         return f"demo:{self.seed}"
 
-    def rng(self, stream: str) -> random.Random:
+    def rng(self, stream: str) -> Draw:
         """An independent generator per stream, so changing one phase never shifts another."""
-        return random.Random(f"{self.seed}:{stream}")
+        return Draw(f"{self.seed}:{stream}")
 
 
 def make_plan(seed: int, size: Size | str) -> DemoPlan:

@@ -5,11 +5,11 @@ Pure: builds plans, writes nothing. A person's id is ``first_person_id + index``
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from timebank.demo import names
+from timebank.demo.draw import Draw, Weighted
 from timebank.demo.calendar import DAYS, END, LAUNCH, START
 from timebank.demo.places import Places
 from timebank.people import geo
@@ -79,7 +79,7 @@ def years_after(day: date, years: int) -> date:
 class Registry:
     """Makes residents with distinct resident IDs and phones, in a fixed order."""
 
-    def __init__(self, rng: random.Random, places: Places, registered_before_start: float):
+    def __init__(self, rng: Draw, places: Places, registered_before_start: float):
         self.rng = rng
         self.places = places
         self.before_start = registered_before_start
@@ -87,16 +87,15 @@ class Registry:
         self.phones = names.Phones(rng)
         self._ids: set[str] = set()
         self.elders = 0
-        self._districts = list(DISTRICT_WEIGHTS)
-        self._weights = list(DISTRICT_WEIGHTS.values())
+        self._districts = Weighted(list(DISTRICT_WEIGHTS), list(DISTRICT_WEIGHTS.values()))
 
     def district(self) -> str:
-        return self.rng.choices(self._districts, weights=self._weights)[0]
+        return self._districts.draw(self.rng)
 
     def home(self, district: str) -> Home:
         rng = self.rng
-        street = rng.choice(geo.STREETS[district])
-        station = rng.choice(self.places.stations_of_street[street.code])
+        street = rng.pick(geo.STREETS[district])
+        station = rng.pick(self.places.stations_of_street[street.code])
         lat = round(street.lat + rng.gauss(0, 0.004), 6)
         lon = round(street.lon + rng.gauss(0, 0.005), 6)
         if not geo.in_city(lat, lon):
@@ -107,26 +106,26 @@ class Registry:
         return Home(district, street.code, station, address, lat, lon)
 
     def age(self, buckets: tuple[tuple[int, int, int], ...]) -> int:
-        low, high, _ = self.rng.choices(buckets, weights=[w for *_, w in buckets])[0]
-        return self.rng.randint(low, high)
+        low, high, _ = Weighted(buckets, [w for *_, w in buckets]).draw(self.rng)
+        return self.rng.between(low, high)
 
     def birth(self, age: int) -> date:
         """A birthday that makes the person ``age`` on the first day of the demo year."""
         latest = START.replace(year=START.year - age)
-        return latest - timedelta(days=self.rng.randrange(365))
+        return latest - timedelta(days=self.rng.below(365))
 
     def joined(self, earliest: date) -> date:
         rng = self.rng
-        if rng.random() < self.before_start:
-            day = LAUNCH + timedelta(days=rng.randrange((START - LAUNCH).days))
+        if rng.chance(self.before_start):
+            day = LAUNCH + timedelta(days=rng.below((START - LAUNCH).days))
         else:
-            day = START + timedelta(days=rng.randrange(DAYS))
+            day = START + timedelta(days=rng.below(DAYS))
         return min(max(day, earliest), END)
 
     def id_number(self, district: str, birth: date, sex: str) -> str:
         while True:
             # The sequence's parity is the sex: odd for men, even for women (GB 11643).
-            seq = self.rng.randrange(1, 999, 2) if sex == "M" else self.rng.randrange(2, 999, 2)
+            seq = 2 * self.rng.between(1, 499) - (sex == "M")
             number = make_id_number(district, birth, seq)
             if number not in self._ids:
                 self._ids.add(number)
@@ -145,12 +144,12 @@ class Registry:
     ) -> PersonPlan:
         rng = self.rng
         family = surname or names.surname(rng)
-        if rng.random() < 0.85 or role == "elder":
+        if rng.chance(0.85) or role == "elder":
             kind, until = "hukou", None
-            ref = f"户号{home.district}{rng.randrange(10**7):07d}"
+            ref = f"户号{home.district}{rng.below(10**7):07d}"
         else:
-            kind, until = "residence_permit", END + timedelta(days=rng.randint(60, 1500))
-            ref = f"京居{rng.randrange(10**10):010d}"
+            kind, until = "residence_permit", END + timedelta(days=rng.between(60, 1500))
+            ref = f"京居{rng.below(10**10):010d}"
         person = PersonPlan(
             index=len(self.people),
             role=role,
@@ -179,7 +178,7 @@ class Registry:
 
     def _train(self, person: PersonPlan) -> None:
         """Training a few days after joining, activation right after: both within the year."""
-        trained = person.joined + timedelta(days=self.rng.randint(3, 25))
-        activated = trained + timedelta(days=self.rng.randint(0, 5))
+        trained = person.joined + timedelta(days=self.rng.between(3, 25))
+        activated = trained + timedelta(days=self.rng.between(0, 5))
         person.trained = trained if trained <= END else None
         person.activated = activated if activated <= END else None

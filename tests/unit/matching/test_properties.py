@@ -9,10 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.matching.factories import towns
-from timebank.matching.arrays import need_arrays, pair_fit, volunteer_arrays
+from timebank.matching.arrays import need_arrays, pair_fit, servable_in_time, volunteer_arrays
 from timebank.matching.candidates import full_graph, sparse_graph
 from timebank.matching.models import DispatchResult, Need, Volunteer
-from timebank.matching.rules import RULES, evaluate, haversine_m, is_feasible
+from timebank.matching.rules import (
+    RULES,
+    earliest_fit,
+    evaluate,
+    free_segments,
+    haversine_m,
+    is_feasible,
+)
 from timebank.matching.solver import dispatch, exact_optimum, greedy_nearest_first
 
 Town = tuple[list[Need], list[Volunteer]]
@@ -87,6 +94,10 @@ def test_vectorised_rules_agree_with_the_scalar_rules(town: Town) -> None:
         assert ok[j] == (fit.reason is None)
         if ok[j]:
             assert start[j] == fit.start
+    anyone = servable_in_time(na, va, np.arange(len(needs)), np.arange(len(vols)))
+    for n, need in enumerate(na.needs):
+        fits = [earliest_fit(need, free_segments(v)) is not None for v in va.volunteers]
+        assert anyone[n] == any(fits)
     full = full_graph(na, va, chunk=3)  # small chunks exercise the chunking
     assert sorted(zip(full.need.tolist(), full.volunteer.tolist(), strict=True)) == sorted(
         zip(ni[ok].tolist(), vi[ok].tolist(), strict=True)
