@@ -160,7 +160,7 @@ class _Families:
             surname=parent.name[0] if parent.sex == "M" else None,
             earliest=max(earliest, parent.joined) if student else earliest,
         )
-        if student:
+        if student and child.joined < years_after(birth, 18):
             child.is_student, child.guardian = True, parent.index
         self.link(child, parent, "parent")
         return child
@@ -213,9 +213,7 @@ def _same_home(parent: PersonPlan) -> Home:
     )
 
 
-def build_population(
-    plan: DemoPlan, places: Places, licence_types: tuple[str, ...]
-) -> Population:
+def build_population(plan: DemoPlan, places: Places, licence_types: tuple[str, ...]) -> Population:
     """Households until the elders reach their share, then independent volunteers."""
     fam = _Families(plan, places, licence_types)
     people = fam.reg.people

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from timebank.demo.draw import Draw, Weighted
 
 # The commonest surnames with rough relative frequencies (per mille of the population).
@@ -26,8 +25,10 @@ SURNAMES = Weighted([s for s, _ in _SURNAMES], [w for _, w in _SURNAMES])
 # Given names change with the times: (born before year, male names, female names).
 _GIVEN = (
     (1955,
-     "建国 建华 国庆 志强 德明 振华 宝山 福生 永祥 长顺 树林 文海 金生 玉林 国华 德胜 连生 庆余 桂林 秀山",
-     "桂英 秀英 淑珍 玉兰 秀兰 凤英 桂兰 淑兰 玉珍 秀珍 素芬 金凤 玉梅 桂芳 淑芬 丽华 美华 翠兰 春梅 秀云"),
+     "建国 建华 国庆 志强 德明 振华 宝山 福生 永祥 长顺 "
+     "树林 文海 金生 玉林 国华 德胜 连生 庆余 桂林 秀山",
+     "桂英 秀英 淑珍 玉兰 秀兰 凤英 桂兰 淑兰 玉珍 秀珍 "
+     "素芬 金凤 玉梅 桂芳 淑芬 丽华 美华 翠兰 春梅 秀云"),
     (1980,
      "伟 勇 军 强 平 刚 斌 涛 明 海 建军 卫东 红军 志刚 建平 立新 晓东 国强 永刚 宏伟",
      "丽 红 敏 静 燕 艳 芳 霞 娟 玲 红梅 丽娟 晓燕 海燕 秀梅 丽萍 春燕 桂香 雪梅 建华"),
@@ -35,16 +36,30 @@ _GIVEN = (
      "磊 鹏 超 帅 杰 浩 亮 鑫 宇 飞 晨 俊杰 志伟 文博 天宇 浩然 海洋 子健 明辉 思远",
      "婷 雪 倩 琳 丹 颖 佳 悦 晶 洁 思雨 雅琪 佳慧 梦瑶 晓彤 欣然 婉婷 丹丹 文静 晓雪"),
     (9999,
-     "子轩 浩宇 宇轩 梓豪 俊熙 博文 一鸣 皓轩 子墨 宇航 沐阳 明哲 睿 泽宇 奕辰 思源 锦程 子睿 嘉懿 昊然",
-     "子涵 欣怡 梓涵 诗涵 雨桐 一诺 可馨 思琪 梓萱 语桐 若曦 欣妍 佳怡 梦琪 雨欣 紫涵 依诺 芷若 安琪 诗琪"),
+     "子轩 浩宇 宇轩 梓豪 俊熙 博文 一鸣 皓轩 子墨 宇航 "
+     "沐阳 明哲 睿 泽宇 奕辰 思源 锦程 子睿 嘉懿 昊然",
+     "子涵 欣怡 梓涵 诗涵 雨桐 一诺 可馨 思琪 梓萱 语桐 "
+     "若曦 欣妍 佳怡 梦琪 雨欣 紫涵 依诺 芷若 安琪 诗琪"),
 )  # fmt: skip
 GIVEN = tuple((year, male.split(), female.split()) for year, male, female in _GIVEN)
 
-MOBILE_PREFIXES = (
-    "130 131 132 133 135 136 137 138 139 150 151 152 155 156 157 158 159 166 176 177 178 "
-    "180 181 185 186 187 188 189 198 199"
-).split()
-COMMUNITY_SUFFIXES = ("东里", "西里", "南里", "北里", "小区", "家园", "新村", "花园", "嘉园", "北街")
+MOBILE_PREFIXES = tuple(
+    f"{p}"
+    for p in (130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 155, 156, 157, 158,
+              159, 166, 176, 177, 178, 180, 181, 185, 186, 187, 188, 189, 198, 199)
+)  # fmt: skip
+COMMUNITY_SUFFIXES = (
+    "东里",
+    "西里",
+    "南里",
+    "北里",
+    "小区",
+    "家园",
+    "新村",
+    "花园",
+    "嘉园",
+    "北街",
+)
 
 
 def surname(rng: Draw) -> str:

@@ -53,7 +53,9 @@ def plan_places(plan: DemoPlan) -> Places:
         add("care_home", f"北京市{district.name_zh}社会福利中心", district.code, streets[0].code)
         for street in streets:
             count = 2 if rng.chance(plan.second_station_share) else 1
-            by_street[street.code] = [add("station", f"{street.name_zh}养老服务驿站", district.code, street.code)]
+            by_street[street.code] = [
+                add("station", f"{street.name_zh}养老服务驿站", district.code, street.code)
+            ]
             if count == 2:
                 stem = street.name_zh.removesuffix("街道").removesuffix("镇")
                 by_street[street.code].append(
@@ -81,4 +83,3 @@ def insert_places(session: Session, places: Places, *, first_org_id: int) -> Non
             for org in places.orgs
         ],
     )
-

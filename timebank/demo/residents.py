@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from timebank.demo import names
-from timebank.demo.draw import Draw, Weighted
 from timebank.demo.calendar import DAYS, END, LAUNCH, START
+from timebank.demo.draw import Draw, Weighted
 from timebank.demo.places import Places
 from timebank.people import geo
 from timebank.people.idcard import make_id_number
@@ -21,11 +21,16 @@ DISTRICT_WEIGHTS = {
     "110109": 1, "110111": 3, "110112": 6, "110113": 4, "110114": 6, "110115": 6,
     "110116": 1, "110117": 1, "110118": 1, "110119": 1,
 }  # fmt: skip
-# (youngest, oldest, weight) of age at the start of the demo year.
-ELDER_AGES = ((60, 64, 8), (65, 69, 12), (70, 74, 17), (75, 79, 20), (80, 84, 20), (85, 89, 14),
-              (90, 94, 7), (95, 100, 2))  # fmt: skip
-VOLUNTEER_AGES = ((18, 24, 10), (25, 34, 14), (35, 44, 14), (45, 54, 16), (55, 59, 16),
-                  (60, 64, 17), (65, 69, 11), (70, 70, 2))  # fmt: skip
+# Age on the first day of the demo year: elders skewed to 70–90, volunteers with a bump of
+# recently retired 55–69-year-olds. (youngest, oldest) of a band, and the band's weight.
+ELDER_AGES = Weighted(
+    [(60, 64), (65, 69), (70, 74), (75, 79), (80, 84), (85, 89), (90, 94), (95, 100)],
+    [8, 12, 17, 20, 20, 14, 7, 2],
+)
+VOLUNTEER_AGES = Weighted(
+    [(18, 24), (25, 34), (35, 44), (45, 54), (55, 59), (60, 64), (65, 69), (70, 70)],
+    [10, 14, 14, 16, 16, 17, 11, 2],
+)
 
 
 @dataclass(slots=True)
@@ -56,7 +61,9 @@ class PersonPlan:
     kin_elders: list[int] = field(default_factory=list)  # elderly parents and grandparents
 
     def age_on(self, day: date) -> int:
-        return day.year - self.birth.year - ((day.month, day.day) < (self.birth.month, self.birth.day))
+        return (
+            day.year - self.birth.year - ((day.month, day.day) < (self.birth.month, self.birth.day))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +112,8 @@ class Registry:
         address = names.address(rng, zh.name_zh, street.name_zh)
         return Home(district, street.code, station, address, lat, lon)
 
-    def age(self, buckets: tuple[tuple[int, int, int], ...]) -> int:
-        low, high, _ = Weighted(buckets, [w for *_, w in buckets]).draw(self.rng)
+    def age(self, bands: Weighted[tuple[int, int]]) -> int:
+        low, high = bands.draw(self.rng)
         return self.rng.between(low, high)
 
     def birth(self, age: int) -> date:
