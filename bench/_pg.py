@@ -98,12 +98,18 @@ def pgbench_init(server_url: str, dbname: str, scale: int) -> None:
     subprocess.run(cmd, check=True, env=env, capture_output=True, text=True)
 
 
-def pgbench_run(server_url: str, dbname: str, workers: int, seconds: int) -> tuple[float, str]:
-    """Built-in TPC-B-like script; returns (tps without connection time, the command)."""
+def pgbench_run(
+    server_url: str, dbname: str, workers: int, seconds: int, extra: list[str] | None = None
+) -> tuple[float, str]:
+    """Built-in TPC-B-like script, or ``extra`` options (e.g. ``-f script``); returns (tps
+    without initial connection time, the command)."""
     args, env = _pg_env(server_url)
     opts = ["-c", str(workers), "-j", str(workers), "-T", str(seconds), "-M", "prepared"]
-    cmd = ["pgbench", *opts, *args, dbname]
-    out = subprocess.run(cmd, check=True, env=env, capture_output=True, text=True).stdout
+    cmd = ["pgbench", *opts, *(extra or []), *args, dbname]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    out = done.stdout
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
     if match is None:
         raise RuntimeError(f"cannot parse pgbench output:\n{out}")

@@ -6,9 +6,11 @@ For each worker count W, in one run on one server: ``pgbench -c W -j W -T S -M p
 (built-in tpcb-like, scale = max W so branch rows do not cap concurrency), then W worker
 processes posting one service credit per transaction through ``credit_service``, then the
 same credits in batches through ``post_transfers``. Every credit debits the hot ``issuance``
-account. Prints credits/s and the ratios to pgbench, CPU per transaction (client and server),
-statements and round trips per credit, a profile of one worker when single credits miss their
-target, and ``verify_ledger`` over everything posted. Creates and drops its own databases.
+account. At the largest W it also runs the same credits as one SQL statement each through
+pgbench (the "SQL floor", bench/_floor.py: what the server allows a thin client). Prints
+credits/s and the ratios to pgbench, CPU per transaction (client and server), backend states,
+statements and round trips per credit, a CPU profile of one worker for each target missed, and
+``verify_ledger`` over everything posted. Creates and drops its own databases.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import _floor
 import _pg
 import _profile
+from _report import BATCH_TARGET, SINGLE_TARGET, print_results
 from _worker import count_round_trips, worker_main
 
-SINGLE_TARGET, BATCH_TARGET = 0.5, 10.0
 DEFAULT_PG = os.environ.get("TIMEBANK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
@@ -98,83 +101,22 @@ class Meter:
         }
 
 
-def run_pgbench(server: str, db: str, w: int, seconds: int) -> tuple[dict, str]:
+def run_pgbench(
+    server: str, db: str, w: int, seconds: int, extra: list[str] | None = None, per: int = 1
+) -> tuple[dict, str]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with Meter(server, db) as meter:
-        tps, cmd = _pg.pgbench_run(server, db, w, seconds)
+        tps, cmd = _pg.pgbench_run(server, db, w, seconds, extra)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     client = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return {"rate": tps, "txs": tps * seconds, "client_cpu": client, **meter.result}, cmd
-
-
-def cpu_row(w: int, phase: str, r: dict) -> str:
-    n = max(r["posted" if phase == "batched" else "txs"], 1)
-    server = r["server_cpu"]
-    foreign = r["busy_cpu"] - r["client_cpu"] - (server or 0.0)
-    return (
-        f"{w:>7} {phase:<8} {1000 * r['client_cpu'] / n:>9.3f} "
-        f"{'n/a' if server is None else f'{1000 * server / n:.3f}':>9} {100 * r['busy']:>6.0f} "
-        f"{100 * max(foreign, 0.0) / max(r['busy_cpu'], 1e-9):>9.0f}"
-    )
-
-
-def print_results(rows: list[dict], trips: dict, args: Any) -> None:
-    print("\nthroughput (same server, same run; ratios are to pgbench at the same concurrency)")
-    print(
-        f"{'workers':>7} {'pgbench tps':>12} {'single cr/s':>12} {'ratio':>6} "
-        f"{'batched cr/s':>13} {'ratio':>7}"
-    )
-    for r in rows:
-        pg, s, b = r["pgbench"]["rate"], r["single"]["rate"], r["batched"]["rate"]
-        print(f"{r['w']:>7} {pg:>12.0f} {s:>12.0f} {s / pg:>6.2f} {b:>13.0f} {b / pg:>7.1f}")
-    print(
-        "\nCPU ms per pgbench transaction / per credit: client processes, and the server "
-        "backends of the\nbenchmark database; busy % of the machine; foreign % = busy CPU "
-        "used by neither\n(other work on the machine, PostgreSQL's own WAL writer etc.)"
-    )
-    print(
-        f"{'workers':>7} {'phase':<8} {'client ms':>9} {'server ms':>9} {'busy %':>6} "
-        f"{'foreign %':>9}"
-    )
-    for r in rows:
-        for phase in ("pgbench", "single", "batched"):
-            print(cpu_row(r["w"], phase, r[phase]))
-    for r in rows:
-        s, b = r["single"], r["batched"]
-        print(
-            f"  W={r['w']}: {s['posted']} single credits ({s['retries']} retried, "
-            f"{s['refused']} refused by the daily cap), {b['posted']} batched credits in "
-            f"{b['txs']} transactions ({b['retries']} retried)"
-        )
-    print("\nwhat the benchmark's backends were doing (pg_stat_activity every 50 ms)")
-    for r in rows:
-        for k in ("pgbench", "single", "batched"):
-            waits = ", ".join(f"{100 * share:.0f}% {label}" for label, share in r[k]["waits"])
-            print(f"  W={r['w']:<3} {k:<8} {waits}")
-    one, many = trips["single"], trips["batch"]
-    print(
-        "\nper single credit: "
-        f"{one['statements']:.1f} SQL statements (SQLAlchemy before_cursor_execute), "
-        f"{one['round_trips']:.1f} round trips incl. BEGIN, pre-ping and COMMIT "
-        f"(pgbench TPC-B: 5 statements, 7 round trips)"
-    )
-    for sql, n in one["by_statement"].items():
-        print(f"    {n:4.1f}  {sql}")
-    print(
-        f"per batch of {args.batch}: {many['statements'] * args.batch:.0f} statements, "
-        f"{many['round_trips'] * args.batch:.0f} round trips"
-    )
-    last = rows[-1]
-    ratio_s = last["single"]["rate"] / last["pgbench"]["rate"]
-    ratio_b = last["batched"]["rate"] / last["pgbench"]["rate"]
-    print(
-        f"\ntargets at {last['w']} workers: single {ratio_s:.2f}x of pgbench (target "
-        f"{SINGLE_TARGET}x: {'MET' if ratio_s >= SINGLE_TARGET else 'SHORT'}"
-        f"{'' if ratio_s >= SINGLE_TARGET else f' by {SINGLE_TARGET / ratio_s:.1f}x'}); "
-        f"batched {ratio_b:.1f}x (target {BATCH_TARGET}x: "
-        f"{'MET' if ratio_b >= BATCH_TARGET else 'SHORT'}"
-        f"{'' if ratio_b >= BATCH_TARGET else f' by {BATCH_TARGET / ratio_b:.1f}x'})"
-    )
+    txs, rate = tps * seconds, tps * per
+    return {
+        "rate": rate,
+        "txs": txs,
+        "posted": txs * per,
+        "client_cpu": client,
+        **meter.result,
+    }, cmd
 
 
 def verify(url: str) -> bool:
@@ -210,6 +152,13 @@ def main() -> int:
         action="store_true",
         help="batches from all workers draw from all volunteers (lock conflicts between "
         "batches); default: each worker credits its own slice of volunteers",
+    )
+    ap.add_argument(
+        "--floor",
+        choices=("max", "all", "none"),
+        default="max",
+        help="also run the credits as one SQL statement each through pgbench (bench/_floor.py) "
+        "at the largest worker count, at every one, or not at all",
     )
     ap.add_argument("--profile", choices=("auto", "always", "never"), default="auto")
     ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
@@ -254,6 +203,14 @@ def run(args: Any, counts: list[int], scale: int, bench_db: str, pgbench_db: str
                 with Meter(args.pg_url, bench_db) as meter:
                     row[mode] = workers.run(f"{mode}{w}", w, mode, args.seconds, args)
                 row[mode].update(meter.result)
+            if args.floor == "all" or (args.floor == "max" and w == max(counts)):
+                for mode in ("single", "batched"):
+                    extra, per = _floor.pgbench_args(mode, w, args.volunteers, args.batch)
+                    _pg.checkpoint(args.pg_url)
+                    row[f"sql {mode}"], cmd = run_pgbench(
+                        args.pg_url, bench_db, w, args.seconds, extra, per
+                    )
+                    cmds.append(cmd)
             rows.append(row)
             rates = [row[k]["rate"] for k in ("pgbench", "single", "batched")]
             print("  W={}: pgbench {:.0f} tps, single {:.0f}/s, batched {:.0f}/s".format(w, *rates))

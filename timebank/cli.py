@@ -199,9 +199,5 @@ def ledger_verify(
         raise typer.Exit(1)
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app()
-
-
 # Commands of other domains register themselves on ``app``.
 from timebank import cli_care  # noqa: E402,F401

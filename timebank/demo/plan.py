@@ -31,13 +31,13 @@ class DemoPlan:
     qualified_share: float = 0.06  # volunteers holding a verified professional licence
     registered_before_start: float = 0.78  # the rest join during the demo year
     # Activity: service slots per volunteer per ordinary weekday (activity varies ~20-fold).
-    slots_per_volunteer_day: float = 0.032
-    community_share: float = 0.3  # station-organised group activities, paid by nobody
+    slots_per_volunteer_day: float = 0.045
+    community_share: float = 0.25  # station-organised group activities, paid by nobody
     unfunded_to_community: float = 0.5  # an unfunded need becomes a group activity this often
     # Money of the time bank (minutes).
-    gift_month_chance: float = 0.55  # a volunteer with elderly kin tops them up this month
-    gift_share: float = 0.6  # of the volunteer's available coins, at most
-    donation_month_chance: float = 0.05
+    gift_month_chance: float = 0.7  # a volunteer with elderly kin tops them up this month
+    gift_share: float = 0.9  # of the volunteer's available coins, at most
+    donation_month_chance: float = 0.2
     allocation_minutes: int = 300  # monthly pool allocation to a priority elder running low
     allocation_below: int = 120  # ... whose usable coins are below this
     reversal_chance: float = 0.001  # a confirmed visit later found recorded twice

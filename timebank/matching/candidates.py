@@ -194,8 +194,9 @@ def sparse_graph(
 
 
 def full_graph(na: NeedArrays, va: VolunteerArrays, *, chunk: int = 2_000) -> Graph:
-    """Every feasible pair. Needs go in chunks so the within-reach pairs of one chunk, most of
-    which the time rules then drop, never all sit in memory at once."""
+    """Every feasible pair. Each radius class is searched within its own reach, and needs go
+    in chunks so the within-reach pairs of one chunk, most of which the time rules then drop,
+    never all sit in memory at once."""
     parts: list[Graph] = []
     for c, index in enumerate(category_indexes(va)):
         rows = np.flatnonzero(na.category == c)
@@ -203,10 +204,10 @@ def full_graph(na: NeedArrays, va: VolunteerArrays, *, chunk: int = 2_000) -> Gr
             continue
         for lo in range(0, rows.size, chunk):
             part = rows[lo : lo + chunk]
-            near = cKDTree(na.xyz[part]).sparse_distance_matrix(
-                index.everyone.tree, index.everyone.reach, output_type="ndarray"
-            )
-            ni = part[near["i"].astype(np.int64)]
-            vi = index.everyone.rows[near["j"].astype(np.int64)]
-            parts.append(_feasible(na, va, ni, vi))
+            needs = cKDTree(na.xyz[part])
+            for t in index.by_radius:
+                near = needs.sparse_distance_matrix(t.tree, t.reach, output_type="ndarray")
+                ni = part[near["i"].astype(np.int64)]
+                vi = t.rows[near["j"].astype(np.int64)]
+                parts.append(_feasible(na, va, ni, vi))
     return _concat(parts)

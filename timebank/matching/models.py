@@ -121,6 +121,13 @@ class DispatchParams:
     metres_per_workload_hour: int = 50
     unmatched_penalty: int = 10_000_000
 
+    def __post_init__(self) -> None:
+        for name in ("metres_per_wait_minute", "metres_per_workload_hour", "unmatched_penalty"):
+            value = getattr(self, name)
+            # The flow's integer costs must stay far inside int64 once scaled by the solver.
+            if not isinstance(value, int) or not 0 <= value <= 10**12:
+                raise InvalidInput(f"{name} must be a whole number in 0..10^12", field=name)
+
 
 @dataclass(frozen=True, slots=True)
 class DispatchResult:

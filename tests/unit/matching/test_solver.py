@@ -92,3 +92,11 @@ def test_synthetic_city_sparse_matches_the_exact_optimum() -> None:
     assert len(sparse.assignments) == len(exact.assignments) > 250
     assert sparse.objective == exact.objective
     assert sparse.candidate_arcs < exact.candidate_arcs
+
+
+def test_weights_must_be_whole_and_in_range() -> None:
+    with pytest.raises(InvalidInput) as e:
+        DispatchParams(metres_per_wait_minute=-1)
+    assert e.value.field == "metres_per_wait_minute"
+    with pytest.raises(InvalidInput):
+        DispatchParams(unmatched_penalty=10**13)

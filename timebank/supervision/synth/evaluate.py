@@ -49,15 +49,12 @@ def evaluate(alerts: Iterable[Alert], truth: Iterable[Label]) -> dict[Rule, Scor
     out = {}
     for rule in Rule:
         subjects, mine = planted[rule], list(raised[rule].values())
-        correct = sum(
-            any(_hits(a, s) for s in subjects) if a.rule is Rule.RING else a.subject_id in subjects
-            for a in mine
-        )
-        found = (
-            sum(any(_hits(a, s) for a in mine) for s in subjects)
-            if rule is Rule.RING
-            else len(subjects & raised[rule].keys())
-        )
+        if rule is Rule.RING:  # sub-cycles count, so match pairwise (rings are few)
+            correct = sum(any(_hits(a, s) for s in subjects) for a in mine)
+            found = sum(any(_hits(a, s) for a in mine) for s in subjects)
+        else:
+            correct = sum(a.subject_id in subjects for a in mine)
+            found = len(subjects & raised[rule].keys())
         out[rule] = Score(len(subjects), len(mine), correct, found)
     return out
 

@@ -1,0 +1,5 @@
+"""``python -m timebank`` runs the ``timebank`` command."""
+
+from timebank.cli import app
+
+app()
