@@ -50,7 +50,9 @@ def send_code(
         )
     )
     minutes = int(CODE_TTL.total_seconds() // 60)
-    text = f"【时间银行】验证码 {code}，用于{PURPOSES[purpose]}，{minutes}分钟内有效。请勿告诉他人。"
+    text = (
+        f"【时间银行】验证码 {code}，用于{PURPOSES[purpose]}，{minutes}分钟内有效。请勿告诉他人。"
+    )
     notifier.send_sms(session, phone=phone, text=text, at=at)
 
 

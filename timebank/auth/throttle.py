@@ -67,9 +67,7 @@ def hit(factory: sessionmaker[Session], limit: Limit, key: str, *, at: datetime)
 
 def reset(session: Session, limit: Limit, key: str) -> None:
     session.execute(
-        update(RateCounter)
-        .where(RateCounter.bucket == f"{limit.name}:{key}"[:120])
-        .values(hits=0)
+        update(RateCounter).where(RateCounter.bucket == f"{limit.name}:{key}"[:120]).values(hits=0)
     )
 
 

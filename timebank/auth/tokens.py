@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from timebank.auth.crypto import new_token, same, token_hash
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import AuthToken, User
+from timebank.errors import PermissionDenied
 
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
@@ -103,8 +104,6 @@ def authenticate(
 
 def check_csrf(stored: AuthToken, csrf: str | None) -> None:
     if not csrf or stored.csrf_hash is None or not same(token_hash(csrf), stored.csrf_hash):
-        from timebank.errors import PermissionDenied
-
         raise PermissionDenied("a missing or wrong X-CSRF-Token header", rule="csrf")
 
 

@@ -404,3 +404,36 @@ def balances(session: Session, *, person_id: int, policy: Policy) -> Balances:
             earned.service_minutes, earned.balance - earned.pending, policy
         ),
     )
+
+
+def settle_estate(session: Session, *, actor: Actor, person_id: int, at: datetime) -> list[Posted]:
+    """On death, a person's available coins go to the beneficiary they named (a verified direct
+    relative, still living), else to the city pool [policy L2, INF]. Coins still held for
+    open needs stay until those holds are posted or voided. Running it again changes nothing."""
+    actor.require(Role.STATION, Role.DISTRICT_ADMIN, Role.CITY_ADMIN, rule="estate")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}", field="person_id")
+    if person.status != "deceased":
+        raise RuleViolation("coins pass on only after a recorded death", rule="estate_deceased")
+    heir = session.get(Person, person.beneficiary_id) if person.beneficiary_id else None
+    target = POOL_ID
+    if (
+        heir is not None
+        and heir.status not in ("deceased", "exited")
+        and _relation(session, person_id, heir.id) in rules.DIRECT_RELATIONS
+    ):
+        target = account_of(session, heir.id, "received").id
+    specs = []
+    for kind in ("earned", "received"):
+        account = account_of(session, person_id, kind)
+        key = f"estate:{person_id}:{kind}"
+        done = session.execute(select(Transfer).where(Transfer.key == key)).scalar_one_or_none()
+        amount = done.amount if done else account.balance - account.pending
+        if amount > 0:
+            specs.append(TransferSpec(
+                key=key, kind="bequest", debit_account_id=account.id,
+                credit_account_id=done.credit_account_id if done else target, amount=amount,
+                reference=f"person:{person_id}",
+            ))
+    return post_transfers(session, specs, actor=actor.label, at=at) if specs else []

@@ -1,0 +1,1 @@
+"""Accountability: the audit log of acts, the personal-data access log, consents, data export."""
