@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from timebank.clock import SystemClock
 from timebank.config import get_settings
@@ -51,7 +51,7 @@ def _friendly_errors() -> Iterator[None]:
         raise typer.Exit(69) from None
 
 
-def _factory():  # type: ignore[no-untyped-def]
+def _factory() -> sessionmaker[Session]:
     return make_session_factory(make_engine(get_settings().database_url))
 
 
@@ -90,6 +90,55 @@ def serve(
         workers=workers,
         log_level="info",
     )
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="The same seed builds the same city.")] = 1,
+    size: Annotated[
+        str,
+        typer.Option(help="small: ≈1,500 people, seconds; city: ≈100,000 people, minutes."),
+    ] = "small",
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (exit 0) if people already exist.")
+    ] = False,
+) -> None:
+    """Seed a demo city into an empty database: places, people, a year of coins, a seal."""
+    from timebank.demo.plan import Size
+    from timebank.demo.progress import RichReporter
+    from timebank.demo.runner import run_demo
+
+    if size not in tuple(Size):
+        raise typer.BadParameter("choose small or city", param_hint="--size")
+    with _friendly_errors():
+        result = run_demo(
+            _factory(),
+            settings=get_settings(),
+            seed=seed,
+            size=size,
+            if_empty=if_empty,
+            reporter=RichReporter(console),
+        )
+    if result is None:
+        console.print("people already exist: demo skipped (--if-empty)")
+        return
+    table = Table(title=f"演示城市 Demo city (seed {result.seed}, {result.size})")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name, value in [
+        ("people", result.people),
+        ("  volunteers (students)", f"{result.volunteers:,} ({result.students:,})"),
+        ("  elders", result.elders),
+        ("stations / care homes", f"{result.stations:,} / {result.care_homes:,}"),
+        ("kinships / licences", f"{result.kinships:,} / {result.licences:,}"),
+        ("visits (paid by coins)", f"{result.visits:,} ({result.paid_visits:,})"),
+        ("transfers (reversals)", f"{result.transfers:,} ({result.reversals:,})"),
+        ("seal", result.seal_id),
+    ]:
+        table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    timings = ", ".join(f"{phase} {sec:.1f}s" for phase, sec in result.seconds.items())
+    console.print(f"[green]done[/green] in {sum(result.seconds.values()):.1f}s: {timings}")
 
 
 def _person_id(session: Session, person: str) -> int:

@@ -16,6 +16,7 @@ from timebank.actors import Actor, Role
 from timebank.cli import _run, app, console, err_console
 from timebank.clock import SystemClock
 from timebank.errors import InvalidInput, NotFound
+from timebank.matching.models import DispatchResult
 from timebank.policy import load_policy
 
 import_app = typer.Typer(help="Import paper records kept by stations.", no_args_is_help=True)
@@ -127,7 +128,7 @@ def match(
     from timebank.care.assign import dispatch_district
     from timebank.people.models import District
 
-    def go(session: Session):  # type: ignore[no-untyped-def]
+    def go(session: Session) -> DispatchResult:
         if session.get(District, district) is None:
             raise NotFound(f"no district {district}", field="--district")
         actor = Actor(role=Role.DISTRICT_ADMIN, district_code=district, name="cli")

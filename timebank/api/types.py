@@ -24,12 +24,6 @@ def _clean(value: str) -> str:
     return value
 
 
-def text(max_length: int, min_length: int = 0) -> object:
-    return Annotated[
-        str, Field(min_length=min_length, max_length=max_length), AfterValidator(_clean)
-    ]
-
-
 Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[1])]
 Minutes = Annotated[int, Field(ge=1, le=MAX_MINUTES, examples=[60])]
 Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[39.935])]
@@ -58,3 +52,6 @@ Code = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["123456"])]
 When = Annotated[AwareDatetime, Field(examples=["2026-03-03T09:00:00+08:00"])]
 Rating = Annotated[int, Field(ge=1, le=5, examples=[5])]
 Limit = Annotated[int, Field(ge=1, le=200)]
+Address = Annotated[
+    str, Field(max_length=200, examples=["东城区交道口南大街1号"]), AfterValidator(_clean)
+]

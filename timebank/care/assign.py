@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
@@ -55,7 +55,7 @@ def _windows(profile: VolunteerProfile | None, first: date, last: date) -> tuple
         [(d, DEFAULT_DAY[0], DEFAULT_DAY[1]) for d in range(7)]
         if profile is None or not profile.availability
         else [
-            (int(w), time.fromisoformat(str(a)), time.fromisoformat(str(b)))
+            (int(str(w)), time.fromisoformat(str(a)), time.fromisoformat(str(b)))
             for w, a, b in profile.availability
         ]
     )
@@ -262,7 +262,7 @@ def dispatch_district(
     return result
 
 
-def _active_volunteers(district_code: str):  # type: ignore[no-untyped-def]
+def _active_volunteers(district_code: str) -> Select[tuple[int]]:
     from timebank.people.models import Person
 
     return (

@@ -125,7 +125,7 @@ def publish_need(
     station_id = station_for(
         session, district_code=elder.district_code, street_code=elder.street_code
     )
-    needs = []
+    needs: list[Need] = []
     for week in range(request.repeat_weeks):
         shift = timedelta(weeks=week)
         need = Need(

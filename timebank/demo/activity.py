@@ -11,6 +11,7 @@ coins first come into a city that starts with none.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -80,12 +81,13 @@ class _Year:
                 self.licences[lic.person].append((lic.type, lic.verified))
         self._rosters: dict[int, list[int]] = {}
 
-    def run(self) -> Activity:
+    def run(self, on_day: Callable[[int], None]) -> Activity:
         for day in Activity.posting_days():
             self._confirm(day)
             self.funding.run(day)
             if day < calendar.END:
                 self._review(day + timedelta(days=1))
+            on_day(day >= calendar.START)
         return Activity(
             self.visits, self.funding.movements, self.visits_on, self.funding.by_day, self.shadow
         )
@@ -249,5 +251,12 @@ class _Year:
         return roster
 
 
-def simulate(plan: DemoPlan, pop: Population, policy: Policy) -> Activity:
-    return _Year(plan, pop, policy).run()
+def simulate(
+    plan: DemoPlan,
+    pop: Population,
+    policy: Policy,
+    *,
+    on_day: Callable[[int], None] = lambda n: None,
+) -> Activity:
+    """The demo year's visits and movements; ``on_day`` is told of each day simulated."""
+    return _Year(plan, pop, policy).run(on_day)

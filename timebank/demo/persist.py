@@ -93,7 +93,9 @@ def insert_people(
                 "status": "active",
                 "status_reason": None,
                 "status_changed_at": None,
-                "volunteer_status": ("active" if p.activated else "pending") if volunteer else "none",
+                "volunteer_status": ("active" if p.activated else "pending")
+                if volunteer
+                else "none",
                 "activated_at": _at(p, p.activated, 10) if p.activated else None,
                 "beneficiary_id": None,
                 "died_on": None,
@@ -195,7 +197,8 @@ def align_sequences(session: Session) -> None:
                 "HAVING max(id) IS NOT NULL"
             )
         )
-    for model in (Transfer, Seal):
-        table = model.__tablename__
-        if session.scalar(select(func.count()).select_from(model)) == 0:
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1, false)"))
+    for table, key in (("ledger_transfers", Transfer.id), ("ledger_seals", Seal.id)):
+        if session.scalar(select(func.count(key))) == 0:
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 1, false)")
+            )

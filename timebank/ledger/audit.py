@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from timebank.config import Settings
@@ -20,7 +20,7 @@ from timebank.ledger import merkle
 from timebank.ledger.keys import public_hex, signature_ok, signing_key, trusted_keys
 from timebank.ledger.models import Account, Seal, Transfer
 
-T = Transfer.__table__
+T: Table = Transfer.__table__  # type: ignore[assignment]
 SEAL_LOCK = 0x7E5EA1  # advisory lock: sealers queue behind each other, writers never do
 
 

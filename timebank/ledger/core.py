@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from timebank.errors import (
@@ -37,7 +37,7 @@ CONTENT = (
     "reference",
     "value_date",
 )
-T = Transfer.__table__
+T: Table = Transfer.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

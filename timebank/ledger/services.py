@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Table, and_, func, select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
@@ -21,16 +21,17 @@ from timebank.ledger.shapes import check_amount
 from timebank.people.models import Person
 from timebank.policy import Policy
 
-T = Transfer.__table__
+T: Table = Transfer.__table__  # type: ignore[assignment]
 
 
 def open_accounts(session: Session, *, person_id: int, at: datetime) -> tuple[int, int]:
     """Create (or find) a person's ``earned`` and ``received`` accounts."""
-    ids = dict(
-        session.execute(
+    ids: dict[str, int] = {
+        kind: account_id
+        for kind, account_id in session.execute(
             select(Account.kind, Account.id).where(Account.person_id == person_id)
-        ).all()
-    )
+        ).tuples()
+    }
     for kind in ("earned", "received"):
         if kind not in ids:
             account = Account(kind=kind, person_id=person_id, tracked=True, created_at=at)
@@ -62,7 +63,7 @@ def _relation(session: Session, person_id: int, other_id: int) -> str | None:
     return verified_relation(session, person_id, other_id)
 
 
-def _sum(session: Session, *conds: object) -> tuple[int, int]:
+def _sum(session: Session, *conds: ColumnElement[bool]) -> tuple[int, int]:
     row = session.execute(
         select(func.coalesce(func.sum(T.c.amount), 0), func.count()).where(and_(*conds))
     ).one()
@@ -431,9 +432,14 @@ def settle_estate(session: Session, *, actor: Actor, person_id: int, at: datetim
         done = session.execute(select(Transfer).where(Transfer.key == key)).scalar_one_or_none()
         amount = done.amount if done else account.balance - account.pending
         if amount > 0:
-            specs.append(TransferSpec(
-                key=key, kind="bequest", debit_account_id=account.id,
-                credit_account_id=done.credit_account_id if done else target, amount=amount,
-                reference=f"person:{person_id}",
-            ))
+            specs.append(
+                TransferSpec(
+                    key=key,
+                    kind="bequest",
+                    debit_account_id=account.id,
+                    credit_account_id=done.credit_account_id if done else target,
+                    amount=amount,
+                    reference=f"person:{person_id}",
+                )
+            )
     return post_transfers(session, specs, actor=actor.label, at=at) if specs else []

@@ -1,0 +1,1 @@
+"""Endpoint modules; each exposes ``router``. Operation ids are the function names."""
