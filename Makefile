@@ -12,7 +12,12 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install -q -c constraints.txt -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+# Browser-side packages (htmx for the pages, axe-core for the accessibility checks).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(BIN)/.installed node_modules/.installed
 
 # Fresh clone to a running site on SQLite with a demo city, at http://127.0.0.1:8000
 run: install

@@ -249,4 +249,4 @@ def ledger_verify(
 
 
 # Commands of other domains register themselves on ``app``.
-from timebank import cli_care  # noqa: E402,F401
+from timebank import cli_care, cli_supervise  # noqa: E402,F401

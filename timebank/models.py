@@ -1,5 +1,15 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
+from timebank.api.models import IdempotencyRecord
+from timebank.audit.models import AuditEntry, ConsentRecord, DataAccess
+from timebank.auth.models import (
+    AuthToken,
+    OneTimeCode,
+    OutboxMessage,
+    ProxyGrant,
+    RateCounter,
+    User,
+)
 from timebank.care.admission import AdmissionApplication
 from timebank.care.models import ElderCode, Need, Visit, VolunteerProfile
 from timebank.catalog.models import ServiceCategory, ServiceItem
@@ -15,25 +25,57 @@ from timebank.people.models import (
     TrainingRecord,
 )
 from timebank.policy import PolicyParameter
+from timebank.supervision.models import Alert as SupervisionAlert
+from timebank.supervision.models import (
+    AlertPerson,
+    Appeal,
+    CaseAlert,
+    Decision,
+    Sanction,
+    ScanRun,
+    UntrustworthyEntry,
+    Watch,
+)
+from timebank.supervision.models import Case as SupervisionCase
 
 __all__ = [
     "Account",
     "AdmissionApplication",
+    "AlertPerson",
+    "Appeal",
+    "AuditEntry",
+    "AuthToken",
     "Base",
+    "CaseAlert",
+    "ConsentRecord",
+    "DataAccess",
+    "Decision",
     "District",
     "ElderCode",
+    "IdempotencyRecord",
     "Kinship",
     "Need",
+    "OneTimeCode",
     "Organisation",
+    "OutboxMessage",
     "Person",
     "PolicyParameter",
+    "ProxyGrant",
     "Qualification",
+    "RateCounter",
+    "Sanction",
+    "ScanRun",
     "Seal",
     "ServiceCategory",
     "ServiceItem",
     "Street",
+    "SupervisionAlert",
+    "SupervisionCase",
     "TrainingRecord",
     "Transfer",
+    "UntrustworthyEntry",
+    "User",
     "Visit",
     "VolunteerProfile",
+    "Watch",
 ]

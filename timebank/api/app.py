@@ -2,50 +2,97 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.routing import RouteContext, iter_route_contexts
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import Engine
 
 from timebank import __version__
+from timebank.api import openapi, problems
+from timebank.api.middleware import LimitsAndHeaders
+from timebank.api.permissions import PERMISSIONS
+from timebank.api.routes import (
+    accounts,
+    admin,
+    admission,
+    auth,
+    coins,
+    needs,
+    people,
+    relations,
+    visits,
+)
+from timebank.api.services import Services
+from timebank.auth.notify import Notifier, OutboxNotifier
+from timebank.auth.passwords import Passwords, make_hasher
+from timebank.clock import Clock, SystemClock
 from timebank.config import Settings, get_settings
 from timebank.db import make_engine, make_session_factory, transaction
-from timebank.errors import TimebankError
 from timebank.ledger.models import Seal, Transfer
 from timebank.people.models import Person
 
+PREFIX = "/api/v1"
+DESCRIPTION = """The Time Bank's JSON API. Amounts are integer minutes (60 = one time coin).
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+Sign in with `POST /api/v1/auth/token` and send `Authorization: Bearer <access_token>`;
+browsers use `POST /api/v1/auth/session` (an HttpOnly cookie plus an `X-CSRF-Token` header).
+Act for someone with `X-Act-For: <person id>` (a proxy holding a grant, or a station worker).
+Every error is an RFC 9457 problem document. POSTs that move coins need an `Idempotency-Key`;
+POSTs that create a record accept one. Lists are paginated with `?limit=&cursor=`.
+Each operation's `x-permission` is its row of the permission table."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    passwords: Passwords | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
-    engine = make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url)
     factory = make_session_factory(engine)
+    services = Services(
+        settings=settings,
+        factory=factory,
+        clock=clock or SystemClock(),
+        passwords=passwords or Passwords(make_hasher(fast=settings.env == "test")),
+        notifier=notifier or OutboxNotifier(),
+    )
     app = FastAPI(
         title="Time Bank 养老服务时间银行",
         version=__version__,
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        description=DESCRIPTION,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
     )
     app.state.settings, app.state.session_factory = settings, factory
+    app.state.services = services
+    problems.install(app)
+    api = APIRouter(prefix=PREFIX)
+    modules = [auth, accounts, people, relations, coins, admin, needs, visits, admission]
+    for module in modules:
+        api.include_router(module.api)
+    if settings.env != "prod":
+        api.include_router(auth.dev)
+    app.include_router(api)
+    _check_permission_table(app)
+    app.openapi = lambda: openapi.build(app)  # type: ignore[method-assign]
+    app.add_middleware(LimitsAndHeaders)
 
-    @app.exception_handler(TimebankError)
-    async def _domain_error(_: Request, exc: TimebankError) -> JSONResponse:
-        body = {
-            "type": f"https://timebank.example/problems/{exc.code}",
-            "title": exc.message,
-            "status": exc.status,
-            **exc.to_dict(),
-        }
-        return JSONResponse(body, status_code=exc.status, media_type="application/problem+json")
-
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         with transaction(factory) as s:
             s.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def status_page() -> str:
         with transaction(factory) as s:
-            people = s.execute(select(func.count()).select_from(Person)).scalar_one()
+            people_n = s.execute(select(func.count()).select_from(Person)).scalar_one()
             transfers = s.execute(select(func.count()).select_from(Transfer)).scalar_one()
             seals = s.execute(select(func.count()).select_from(Seal)).scalar_one()
         return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -56,9 +103,30 @@ h1{{font-size:2rem}} dt{{font-weight:700}}</style></head><body>
 <h1>养老服务时间银行 <span lang="en">Time Bank</span></h1>
 <p>今天存时间，明天换服务。
 <span lang="en">Save time today, exchange it for care tomorrow.</span></p>
-<dl><dt>居民 People</dt><dd>{people}</dd><dt>账目 Transfers</dt><dd>{transfers}</dd>
+<dl><dt>居民 People</dt><dd>{people_n}</dd><dt>账目 Transfers</dt><dd>{transfers}</dd>
 <dt>封存 Seals</dt><dd>{seals}</dd></dl>
 <p><a href="/api/v1/docs">API</a> · <a href="/healthz">/healthz</a> · v{__version__}</p>
 </body></html>"""
 
     return app
+
+
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """Every endpoint under /api/v1 (with its full path), in declaration order."""
+    return [
+        r
+        for r in iter_route_contexts(app.routes)
+        if (r.path or "").startswith(PREFIX) and r.name not in ("openapi", "swagger_ui_html")
+    ]
+
+
+def _check_permission_table(app: FastAPI) -> None:
+    """Every endpoint has a row in the permission table, and every row an endpoint."""
+    ops = {str(r.name) for r in api_routes(app)}
+    missing = ops - PERMISSIONS.keys()
+    if missing:
+        raise RuntimeError(f"endpoints without a permission rule: {sorted(missing)}")
+    optional = {"dev_outbox"}
+    extra = PERMISSIONS.keys() - ops - optional
+    if extra:
+        raise RuntimeError(f"permission rules without an endpoint: {sorted(extra)}")

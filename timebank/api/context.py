@@ -45,7 +45,7 @@ class Ctx:
         self.rule = rule
         self.principal = principal
         route = request.scope.get("route")
-        self.op: str = getattr(route, "operation_id", None) or "unknown"
+        self.op: str = getattr(route, "name", None) or "unknown"
         self.now: datetime = services.clock.now()
         raw = request.headers.get("x-act-for")
         self.act_for = _act_for(raw)
@@ -205,7 +205,7 @@ def get_ctx(request: Request) -> Ctx:
     """Authenticate, then apply the permission table's role gate for this endpoint."""
     services = services_of(request)
     route = request.scope.get("route")
-    rule = PERMISSIONS[getattr(route, "operation_id", "")]
+    rule = PERMISSIONS[getattr(route, "name", "")]
     principal = _principal(request, services)
     ctx = Ctx(request, services, rule, principal)
     if rule.public:

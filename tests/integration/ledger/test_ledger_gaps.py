@@ -11,7 +11,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -19,8 +19,10 @@ from tests.factories import make_kin, make_person
 from timebank.actors import Actor, Role
 from timebank.clock import FixedClock
 from timebank.db import make_session_factory, transaction
-from timebank.errors import IdempotencyConflict, InsufficientBalance
+from timebank.errors import Conflict, IdempotencyConflict, InsufficientBalance
 from timebank.ledger import services as ledger
+from timebank.ledger.core import Posted
+from timebank.ledger.models import Transfer
 from timebank.policy import Policy
 
 POLICY = Policy()
@@ -197,3 +199,68 @@ def test_hold_split_is_decided_under_the_lock(fresh_engine: Engine, clock: Fixed
         holds = _hold(s, clock, parent_id, 100, f"race:h:{parent_id}")
         assert fired.is_set()
         assert sorted(h.amount for h in holds) == [20, 80]
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+@pytest.mark.parametrize(
+    ("use_case", "refused_by"),
+    [("donate", "FOR UPDATE"), ("reverse", "ledger_transfers.reverses_id IN")],
+)
+@pytest.mark.xfail(
+    strict=True,
+    raises=(InsufficientBalance, Conflict),
+    reason="I4: core.post_transfers looks the key up before locking the accounts and before "
+    "refusing a second reversal; when the same request commits in between, the retry is "
+    "refused (InsufficientBalance, Conflict) instead of getting the original back",
+)
+def test_same_request_in_flight_is_replayed_not_refused(
+    fresh_engine: Engine, clock: FixedClock, use_case: str, refused_by: str
+) -> None:
+    """A client retries while its first request is still running; the first commits while the
+    retry is between its key lookup and ``refused_by``. The retry must get the original."""
+    factory = make_session_factory(fresh_engine)
+    with transaction(factory) as s:
+        v = make_person(s)
+        _credit(s, clock, v.id, 120, "same:earn")
+        credit_id = ledger.account_of(s, v.id, "earned").id
+        s.commit()
+    person_id = v.id
+
+    def request(session: Session):  # the very same request, twice
+        if use_case == "donate":
+            return ledger.donate(
+                session,
+                actor=Actor(role=Role.VOLUNTEER, person_id=person_id),
+                key="same:request",
+                donor_id=person_id,
+                amount=120,
+                at=clock.now(),
+            )
+        original = session.execute(
+            select(Transfer.id).where(Transfer.credit_account_id == credit_id)
+        ).scalar_one()
+        return ledger.reverse(
+            session,
+            actor=Actor(role=Role.DISTRICT_ADMIN),
+            key="same:request",
+            transfer_id=original,
+            reason="fraud",
+            at=clock.now(),
+        )
+
+    first: list[Posted] = []
+    with transaction(factory) as retry:
+        fired = threading.Event()
+
+        @event.listens_for(retry.connection(), "before_cursor_execute")
+        def _between(conn, cursor, statement, parameters, context, executemany):
+            if refused_by in statement and not fired.is_set():
+                fired.set()
+                with transaction(factory) as s:
+                    first.append(request(s))
+                    s.commit()
+
+        again = request(retry)
+        assert fired.is_set()
+        assert again.replayed and again.id == first[0].id

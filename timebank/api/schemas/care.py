@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from timebank.api.schemas.auth import Strict
+from timebank.api.schemas.people import ReasonIn as ReasonIn
 from timebank.api.types import Address, Code, Id, Lat, Lon, Minutes, Note, Rating, Reason, When
 from timebank.care.admission import AdmissionApplication
 from timebank.care.models import Need, Visit

@@ -1,0 +1,242 @@
+"""An API world on a real, committed database (SQLite and PostgreSQL): the app, a fixed
+clock, accounts of every role in two districts, an elder with coins, an active volunteer."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from tests.integration.people.factories import CHAOYANG, DONGCHENG, born, fresh_id_number
+from timebank.actors import SYSTEM, Actor, Role
+from timebank.api.app import create_app
+from timebank.auth import tokens
+from timebank.auth.accounts import create_user
+from timebank.auth.grants import grant_proxy
+from timebank.auth.models import OutboxMessage, User
+from timebank.auth.passwords import Passwords, make_hasher
+from timebank.catalog.models import ServiceItem
+from timebank.clock import FixedClock, local_date
+from timebank.config import Settings
+from timebank.db import make_session_factory
+from timebank.ledger import services as ledger
+from timebank.people import services as people
+from timebank.people.geo import seed_geography
+from timebank.people.models import Organisation, Person
+from timebank.policy import Policy
+
+PASSWORD = "correct-horse-9"
+PASSWORDS = Passwords(make_hasher(fast=True))
+_phones = itertools.count(13900000000)
+
+
+def next_phone() -> str:
+    return str(next(_phones))
+
+
+@dataclass
+class ApiWorld:
+    client: TestClient
+    engine: Engine
+    clock: FixedClock
+    tokens: dict[str, str] = field(default_factory=dict)  # role key → access token
+    ids: dict[str, int] = field(default_factory=dict)  # named people, orgs, users
+
+    def session(self) -> Session:
+        return make_session_factory(self.engine)()
+
+    def headers(self, who: str | None, **extra: str) -> dict[str, str]:
+        out = dict(extra)
+        if who is not None:
+            out["Authorization"] = f"Bearer {self.tokens[who]}"
+        return out
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: str | None = None,
+        *,
+        json: Any = None,
+        key: bool | str = False,
+        **headers: str,
+    ) -> Any:
+        h = self.headers(who, **headers)
+        if key:
+            h["Idempotency-Key"] = key if isinstance(key, str) else uuid.uuid4().hex
+        return self.client.request(method, "/api/v1" + path, json=json, headers=h)
+
+    def last_sms(self, phone: str) -> str:
+        with self.session() as s:
+            body = (
+                s.execute(
+                    select(OutboxMessage.body)
+                    .where(OutboxMessage.recipient == phone)
+                    .order_by(OutboxMessage.id.desc())
+                )
+                .scalars()
+                .first()
+            )
+        assert body is not None, f"no SMS to {phone}"
+        return next(w for w in body.replace("，", " ").split() if w.isdigit() and len(w) == 6)
+
+    def renew(self) -> None:
+        """Fresh access tokens at the clock's current time (after the clock jumped ahead)."""
+        with self.session() as s:
+            for key in list(self.tokens):
+                user = s.get(User, self.ids[f"user:{key}"])
+                assert user is not None
+                self.tokens[key] = tokens.issue_pair(s, user=user, at=self.clock.now()).access_token
+            s.commit()
+
+    def item_id(self, code: str = "chat_visit") -> int:
+        with self.session() as s:
+            return int(
+                s.execute(select(ServiceItem.id).where(ServiceItem.code == code)).scalar_one()
+            )
+
+
+def _station(s: Session, district: str, at: Any) -> Organisation:
+    org = Organisation(
+        kind="station",
+        name=f"{district} 服务站",
+        district_code=district,
+        created_at=at,
+        confirmed_by_street_at=at,
+    )
+    s.add(org)
+    s.flush()
+    return org
+
+
+def _person(
+    s: Session, station: Actor, at: Any, *, age: int, district: str, name: str, **kw: Any
+) -> Person:
+    person = people.register_person(
+        s,
+        actor=station,
+        full_name=name,
+        id_number=fresh_id_number(born(age, local_date(at)), region=district),
+        phone=None,
+        district_code=district,
+        at=at,
+        **kw,
+    )
+    ledger.open_accounts(s, person_id=person.id, at=at)
+    return person
+
+
+def build_world(s: Session, clock: FixedClock) -> dict[str, Any]:
+    """Two districts, a station and a district admin in each, a city admin, an auditor;
+    in 东城 an elder (funded), a volunteer (active) and a proxy for the elder; in 朝阳 an
+    elder and a volunteer of their own (out of scope for 东城 staff)."""
+    at = clock.now()
+    seed_geography(s)
+    ids: dict[str, int] = {}
+    users: dict[str, Any] = {}
+
+    def user(key: str, role: str, **kw: Any) -> None:
+        users[key] = create_user(
+            s,
+            actor=SYSTEM,
+            phone=next_phone(),
+            password=PASSWORD,
+            role=role,
+            display_name=key,
+            passwords=PASSWORDS,
+            at=at,
+            **kw,
+        )
+
+    for district, tag in ((DONGCHENG, ""), (CHAOYANG, "_other")):
+        org = _station(s, district, at)
+        ids["station" + tag] = org.id
+        station = Actor(role=Role.STATION, org_id=org.id, district_code=district, name="seed")
+        elder = _person(
+            s,
+            station,
+            at,
+            age=82,
+            district=district,
+            name="李奶奶" + tag,
+            address="东城区交道口南大街1号",
+            lat=39.935,
+            lon=116.41,
+        )
+        volunteer = _person(
+            s, station, at, age=30, district=district, name="王芳" + tag, lat=39.93, lon=116.42
+        )
+        ids["elder" + tag], ids["volunteer" + tag] = elder.id, volunteer.id
+        people.record_residency_proof(
+            s, actor=station, person_id=volunteer.id, kind="hukou", reference="户口簿", at=at
+        )
+        people.declare_health(s, actor=station, person_id=volunteer.id, fit=True, at=at)
+        people.record_training(
+            s,
+            actor=station,
+            person_id=volunteer.id,
+            course="志愿服务基础",
+            completed_on=local_date(at),
+            at=at,
+        )
+        people.activate_volunteer(s, actor=station, person_id=volunteer.id, at=at)
+        ledger.credit_service(
+            s,
+            actor=SYSTEM,
+            key=f"seed:{elder.id}",
+            volunteer_id=elder.id,
+            duration_minutes=480,
+            started_at=at - timedelta(days=300),
+            reference="seed",
+            policy=Policy(),
+            at=at,
+        )
+        user("station" + tag, "station", org_id=org.id)
+        user("district" + tag, "district_admin", district_code=district)
+        user("elder" + tag, "elder", person_id=elder.id)
+        user("volunteer" + tag, "volunteer", person_id=volunteer.id)
+    family = _person(
+        s,
+        Actor(role=Role.STATION, org_id=ids["station"], district_code=DONGCHENG),
+        at,
+        age=50,
+        district=DONGCHENG,
+        name="李强",
+    )
+    ids["family"] = family.id
+    user("proxy", "proxy", person_id=family.id)
+    grant_proxy(
+        s,
+        actor=Actor(role=Role.ELDER, person_id=ids["elder"]),
+        principal_id=ids["elder"],
+        proxy_phone=users["proxy"].phone,
+        at=at,
+    )
+    user("city", "city_admin")
+    user("auditor", "auditor")
+    tokens_ = {k: tokens.issue_pair(s, user=u, at=at).access_token for k, u in users.items()}
+    ids.update({f"user:{k}": u.id for k, u in users.items()})
+    return {"ids": ids, "tokens": tokens_, "phones": {k: u.phone for k, u in users.items()}}
+
+
+@pytest.fixture
+def api(fresh_engine: Engine, clock: FixedClock) -> Iterator[ApiWorld]:
+    factory = make_session_factory(fresh_engine)
+    with factory() as s:
+        built = build_world(s, clock)
+        s.commit()
+    settings = Settings(env="test", database_url=fresh_engine.url.render_as_string(False))
+    app = create_app(settings, engine=fresh_engine, clock=clock, passwords=PASSWORDS)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        world = ApiWorld(client, fresh_engine, clock, built["tokens"], built["ids"])
+        world.phones = built["phones"]  # type: ignore[attr-defined]
+        yield world

@@ -1,0 +1,102 @@
+"""ASGI middleware: a request body size limit, request ids, and security headers.
+
+The size limit buffers at most ``max_bytes`` + 1 of a body before the application sees it, so
+an oversized upload is refused with 413 without ever being held in full.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class LimitsAndHeaders:
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k != b"x-request-id"] + [
+            (b"x-request-id", request_id.encode())
+        ]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                extra = [(b"x-request-id", request_id.encode())]
+                if scope["path"].startswith("/api/"):
+                    extra += SECURITY_HEADERS
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await self._too_large(scope, send_with_headers)
+            return
+        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            body, more, too_big = b"", True, False
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > self.max_bytes:
+                    too_big = True
+                    break
+            if too_big:
+                await self._too_large(scope, send_with_headers)
+                return
+            replayed = False
+
+            async def replay() -> Message:
+                nonlocal replayed
+                if not replayed:
+                    replayed = True
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return await receive()
+
+            await self.app(scope, replay, send_with_headers)
+            return
+        await self.app(scope, receive, send_with_headers)
+
+    async def _too_large(self, scope: Scope, send: Any) -> None:
+        body = json.dumps(
+            {
+                "type": "https://timebank.example/problems/payload_too_large",
+                "title": f"the request body is larger than {self.max_bytes} bytes",
+                "status": 413,
+                "code": "payload_too_large",
+                "instance": scope["path"],
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
