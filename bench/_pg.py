@@ -132,8 +132,8 @@ class Sampler:
     CPU each backend has used (/proc, local server only). Other databases on the server, such
     as other people's test runs, are not counted."""
 
-    def __init__(self, server_url: str, dbname: str) -> None:
-        self.url, self.dbname = server_url, dbname
+    def __init__(self, server_url: str, dbname: str, apps: set[str] | None = None) -> None:
+        self.url, self.dbname, self.apps = server_url, dbname, apps  # apps: application_name
         self.counts: Counter[str] = Counter()
         self.first: dict[int, float] = {}
         self.last: dict[int, float] = {}
@@ -143,13 +143,16 @@ class Sampler:
 
     def _run(self) -> None:
         query = text(
-            "SELECT pid, state, wait_event_type, wait_event FROM pg_stat_activity "
-            "WHERE datname = :db AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            "SELECT pid, application_name, state, wait_event_type, wait_event "
+            "FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
         )
         engine = create_engine(db_url(self.url, "postgres"), isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             while True:
-                for pid, state, kind, event in conn.execute(query, {"db": self.dbname}):
+                for pid, app, state, kind, event in conn.execute(query, {"db": self.dbname}):
+                    if self.apps is not None and app not in self.apps:
+                        continue  # a worker that sits this phase out
                     if state == "active":
                         label = f"active {kind}:{event}" if kind else "active on CPU"
                     else:  # idle / idle in transaction: the server waits for the client

@@ -9,14 +9,21 @@ SINGLE_TARGET, BATCH_TARGET = 0.5, 10.0  # DESIGN §5, at the largest worker cou
 PHASES = ("pgbench", "single", "batched", "sql single", "sql batched")
 
 
-def cpu_row(w: int, phase: str, r: dict) -> str:
+def cpu_per(r: dict, phase: str) -> float:
+    """Client + server CPU seconds per pgbench transaction or per credit."""
+    n = max(r["posted" if "batched" in phase else "txs"], 1)
+    return (r["client_cpu"] + (r["server_cpu"] or 0.0)) / n
+
+
+def cpu_row(w: int, phase: str, r: dict, pgbench: dict) -> str:
     n = max(r["posted" if "batched" in phase else "txs"], 1)
     server = r["server_cpu"]
     foreign = r["busy_cpu"] - r["client_cpu"] - (server or 0.0)
+    equal = "" if phase == "pgbench" else f"{cpu_per(pgbench, 'pgbench') / cpu_per(r, phase):.2f}"
     return (
         f"{w:>7} {phase:<11} {1000 * r['client_cpu'] / n:>9.3f} "
         f"{'n/a' if server is None else f'{1000 * server / n:.3f}':>9} {100 * r['busy']:>6.0f} "
-        f"{100 * max(foreign, 0.0) / max(r['busy_cpu'], 1e-9):>9.0f}"
+        f"{100 * max(foreign, 0.0) / max(r['busy_cpu'], 1e-9):>9.0f} {equal:>9}"
     )
 
 
@@ -41,15 +48,17 @@ def print_results(rows: list[dict], trips: dict, args: Any) -> None:
     print(
         "\nCPU ms per pgbench transaction / per credit: client processes, and the server "
         "backends of the\nbenchmark database; busy % of the machine; foreign % = busy CPU "
-        "used by neither\n(other work on the machine, PostgreSQL's own WAL writer etc.)"
+        "used by neither\n(other work on the machine, PostgreSQL's own WAL writer etc.); "
+        "ratio at equal CPU = pgbench's\nCPU per transaction / this phase's CPU per credit: "
+        "the ratio if both got the same CPU time"
     )
     print(
         f"{'workers':>7} {'phase':<11} {'client ms':>9} {'server ms':>9} {'busy %':>6} "
-        f"{'foreign %':>9}"
+        f"{'foreign %':>9} {'eq. ratio':>9}"
     )
     for r in rows:
         for phase in (k for k in PHASES if k in r):
-            print(cpu_row(r["w"], phase, r[phase]))
+            print(cpu_row(r["w"], phase, r[phase], r["pgbench"]))
     for r in rows:
         s, b = r["single"], r["batched"]
         print(
@@ -73,16 +82,15 @@ def print_results(rows: list[dict], trips: dict, args: Any) -> None:
         print(f"    {n:4.1f}  {sql}")
     print(
         f"per batch of {args.batch}: {many['statements'] * args.batch:.0f} statements, "
-        f"{many['round_trips'] * args.batch:.0f} round trips"
+        f"{many['round_trips'] * args.batch:.0f} round trips\n"
     )
     last = rows[-1]
-    ratio_s = last["single"]["rate"] / last["pgbench"]["rate"]
-    ratio_b = last["batched"]["rate"] / last["pgbench"]["rate"]
-    print(
-        f"\ntargets at {last['w']} workers: single {ratio_s:.2f}x of pgbench (target "
-        f"{SINGLE_TARGET}x: {'MET' if ratio_s >= SINGLE_TARGET else 'SHORT'}"
-        f"{'' if ratio_s >= SINGLE_TARGET else f' by {SINGLE_TARGET / ratio_s:.1f}x'}); "
-        f"batched {ratio_b:.1f}x (target {BATCH_TARGET}x: "
-        f"{'MET' if ratio_b >= BATCH_TARGET else 'SHORT'}"
-        f"{'' if ratio_b >= BATCH_TARGET else f' by {BATCH_TARGET / ratio_b:.1f}x'})"
-    )
+    pg = last["pgbench"]
+    for mode, target in (("single", SINGLE_TARGET), ("batched", BATCH_TARGET)):
+        ratio = last[mode]["rate"] / pg["rate"]
+        equal = cpu_per(pg, "pgbench") / cpu_per(last[mode], mode)
+        verdict = "MET" if ratio >= target else f"SHORT by {target / ratio:.1f}x"
+        print(
+            f"target at {last['w']} workers, {mode}: {ratio:.2f}x pgbench, target {target}x: "
+            f"{verdict} (at equal CPU: {equal:.2f}x)"
+        )

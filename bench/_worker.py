@@ -32,8 +32,9 @@ POLICY = Policy()
 
 
 class Load:
-    def __init__(self, url: str, tag: str, seed: int) -> None:
-        self.engine = make_engine(url, pool_size=1, max_overflow=0)
+    def __init__(self, url: str, tag: str, seed: int, app: str = "bench") -> None:
+        args = {"application_name": app}
+        self.engine = make_engine(url, pool_size=1, max_overflow=0, connect_args=args)
         self.factory = make_session_factory(self.engine)
         with self.engine.connect() as conn:
             stmt = select(Account.person_id, Account.id).where(Account.kind == "earned")
@@ -133,7 +134,7 @@ def _cpu() -> float:
 
 def worker_main(idx: int, url: str, seed: int, commands: Any, results: Any) -> None:
     """Worker process: build a ``Load``, then run the commands sent to it until ``None``."""
-    load = Load(url, f"w{idx}", seed)
+    load = Load(url, f"w{idx}", seed, app=f"bench-w{idx}")
     results.put((idx, "ready"))
     while (cmd := commands.get()) is not None:
         load.tag = f"{cmd['phase']}:w{idx}"

@@ -83,11 +83,12 @@ class Workers:
 class Meter:
     """Machine busy share, and the benchmark database's backends: states and CPU."""
 
-    def __init__(self, server: str, db: str) -> None:
-        self.server, self.db = server, db
+    def __init__(self, server: str, db: str, apps: set[str] | None = None) -> None:
+        self.server, self.db, self.apps = server, db, apps
 
     def __enter__(self) -> Meter:
-        self.sampler, self.busy = _pg.Sampler(self.server, self.db), _pg.machine_busy()
+        self.sampler = _pg.Sampler(self.server, self.db, self.apps)
+        self.busy = _pg.machine_busy()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -165,7 +166,7 @@ def main() -> int:
     args = ap.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
     scale = args.scale or max(counts)
-    bench_db, pgbench_db = "tb_bench", "tb_pgbench"
+    bench_db, pgbench_db = "tb_bench_ledger", "tb_pgbench_ledger"
     print(
         f"machine: {os.cpu_count()} cores shared by PostgreSQL, pgbench and the workers; "
         f"{args.seconds} s per phase; pgbench scale {scale} (branches >= workers)"
@@ -200,7 +201,7 @@ def run(args: Any, counts: list[int], scale: int, bench_db: str, pgbench_db: str
             cmds.append(cmd)
             for mode in ("single", "batched"):
                 _pg.checkpoint(args.pg_url)
-                with Meter(args.pg_url, bench_db) as meter:
+                with Meter(args.pg_url, bench_db, {f"bench-w{i}" for i in range(w)}) as meter:
                     row[mode] = workers.run(f"{mode}{w}", w, mode, args.seconds, args)
                 row[mode].update(meter.result)
             if args.floor == "all" or (args.floor == "max" and w == max(counts)):
@@ -222,7 +223,8 @@ def run(args: Any, counts: list[int], scale: int, bench_db: str, pgbench_db: str
             if args.profile == "always" or (args.profile == "auto" and short):
                 prof = os.path.join(tempfile.gettempdir(), f"bench-ledger-{mode}-worker0.prof")
                 _pg.checkpoint(args.pg_url)
-                got = workers.run(f"profile-{mode}{w}", w, mode, args.seconds, args, prof)
+                secs = max(5, args.seconds // 2)  # a CPU profile needs fewer credits than a rate
+                got = workers.run(f"profile-{mode}{w}", w, mode, secs, args, prof)
                 print(f"\n{mode}: profiled worker 0 of {w} (cProfile dump: {prof})")
                 print(_profile.render(_profile.summarize(prof, got["first"]["posted"])))
     finally:
