@@ -19,8 +19,16 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("TIMEBANK_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.e2e
@@ -39,14 +47,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {**os.environ, "TIMEBANK_DATABASE_URL": f"sqlite:///{db}", "TIMEBANK_ENV": "test"}
     run = [sys.executable, "-m", "timebank"]
     subprocess.run([*run, "db", "upgrade"], env=env, check=True, cwd=ROOT, capture_output=True)
-    demo = subprocess.run([*run, "demo", "--seed", "1", "--size", "small"], env=env, cwd=ROOT,
-                          capture_output=True, text=True)
+    demo = subprocess.run(
+        [*run, "demo", "--seed", "1", "--size", "small"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if demo.returncode != 0 and "No such command" not in demo.stderr:
         raise AssertionError(demo.stderr)
+    # Sign-ins for every role on the demo city (timebank.web.demo_accounts documents them).
+    subprocess.run(
+        [sys.executable, "-m", "timebank.web.demo_accounts"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    os.environ["TIMEBANK_E2E_DATABASE_URL"] = env["TIMEBANK_DATABASE_URL"]
     port = _free_port()
     log = (db.parent / "server.log").open("w")
-    proc = subprocess.Popen([*run, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*run, "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -57,8 +84,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise AssertionError("the server did not start:\n"
-                                     + (db.parent / "server.log").read_text())
+                raise AssertionError(
+                    "the server did not start:\n" + (db.parent / "server.log").read_text()
+                )
             time.sleep(0.2)
         yield base
     finally:
@@ -83,9 +111,15 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport=PHONE, locale="zh-CN",  # type: ignore[attr-defined]
-                                  device_scale_factor=1)
+    # bypass_csp: the pages allow only their own scripts; axe-core is injected by the test.
+    context = browser.new_context(
+        viewport=PHONE,
+        locale="zh-CN",  # type: ignore[attr-defined]
+        device_scale_factor=1,
+        bypass_csp=True,
+    )
     pg = context.new_page()
+    pg.set_default_timeout(10_000)
     yield pg
     context.close()
 
@@ -98,9 +132,14 @@ def axe_violations(page: object, *, impacts: tuple[str, ...] = ("serious", "crit
             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
     )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"] if v["impact"] in impacts
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+        if v["impact"] in impacts
     ]
 
 

@@ -11,18 +11,33 @@ from timebank.care.models import NEED_STATES, VISIT_STATES
 from timebank.errors import Conflict
 
 NEED_ALLOWED = {
-    ("pending_review", "open"), ("pending_review", "rejected"),
-    ("pending_review", "cancelled"), ("pending_review", "expired"),
-    ("open", "assigned"), ("open", "cancelled"), ("open", "expired"),
-    ("assigned", "in_progress"), ("assigned", "open"), ("assigned", "cancelled"),
-    ("in_progress", "completed"), ("completed", "confirmed"), ("completed", "disputed"),
-    ("disputed", "confirmed"), ("disputed", "cancelled"),
+    ("pending_review", "open"),
+    ("pending_review", "rejected"),
+    ("pending_review", "cancelled"),
+    ("pending_review", "expired"),
+    ("open", "assigned"),
+    ("open", "cancelled"),
+    ("open", "expired"),
+    ("assigned", "in_progress"),
+    ("assigned", "open"),
+    ("assigned", "cancelled"),
+    ("in_progress", "completed"),
+    ("completed", "confirmed"),
+    ("completed", "disputed"),
+    ("disputed", "confirmed"),
+    ("disputed", "cancelled"),
 }
 VISIT_ALLOWED = {
-    ("scheduled", "checked_in"), ("scheduled", "no_show"), ("scheduled", "cancelled"),
-    ("checked_in", "checked_out"), ("checked_out", "confirmed"), ("checked_out", "disputed"),
-    ("disputed", "confirmed"), ("disputed", "rejected"),
-    ("pending_approval", "confirmed"), ("pending_approval", "rejected"),
+    ("scheduled", "checked_in"),
+    ("scheduled", "no_show"),
+    ("scheduled", "cancelled"),
+    ("checked_in", "checked_out"),
+    ("checked_out", "confirmed"),
+    ("checked_out", "disputed"),
+    ("disputed", "confirmed"),
+    ("disputed", "rejected"),
+    ("pending_approval", "confirmed"),
+    ("pending_approval", "rejected"),
 }
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse
 from fastapi.routing import RouteContext, iter_route_contexts
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from timebank import __version__
@@ -29,8 +28,7 @@ from timebank.auth.passwords import Passwords, make_hasher
 from timebank.clock import Clock, SystemClock
 from timebank.config import Settings, get_settings
 from timebank.db import make_engine, make_session_factory, transaction
-from timebank.ledger.models import Seal, Transfer
-from timebank.people.models import Person
+from timebank.web.routes import mount_static, web_router
 
 PREFIX = "/api/v1"
 DESCRIPTION = """The Time Bank's JSON API. Amounts are integer minutes (60 = one time coin).
@@ -89,24 +87,8 @@ def create_app(
             s.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def status_page() -> str:
-        with transaction(factory) as s:
-            people_n = s.execute(select(func.count()).select_from(Person)).scalar_one()
-            transfers = s.execute(select(func.count()).select_from(Transfer)).scalar_one()
-            seals = s.execute(select(func.count()).select_from(Seal)).scalar_one()
-        return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>养老服务时间银行 Time Bank</title>
-<style>body{{font:20px/1.6 system-ui,sans-serif;margin:2rem;color:#111;background:#fff}}
-h1{{font-size:2rem}} dt{{font-weight:700}}</style></head><body>
-<h1>养老服务时间银行 <span lang="en">Time Bank</span></h1>
-<p>今天存时间，明天换服务。
-<span lang="en">Save time today, exchange it for care tomorrow.</span></p>
-<dl><dt>居民 People</dt><dd>{people_n}</dd><dt>账目 Transfers</dt><dd>{transfers}</dd>
-<dt>封存 Seals</dt><dd>{seals}</dd></dl>
-<p><a href="/api/v1/docs">API</a> · <a href="/healthz">/healthz</a> · v{__version__}</p>
-</body></html>"""
+    app.include_router(web_router)
+    mount_static(app)
 
     return app
 

@@ -1,1 +1,1 @@
-"""web domain."""
+"""Server-rendered pages for volunteers, elders and their families, stations and admins."""

@@ -1,0 +1,20 @@
+"""The web app's routes in one router, and its static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from timebank.web import admin, elder, pages_auth, station, volunteer
+
+STATIC = Path(__file__).parent / "static"
+
+web_router = APIRouter(include_in_schema=False)
+for module in (pages_auth, volunteer, elder, station, admin):
+    web_router.include_router(module.router)
+
+
+def mount_static(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
