@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
@@ -49,7 +50,8 @@ class Ctx:
         self.now: datetime = services.clock.now()
         raw = request.headers.get("x-act-for")
         self.act_for = _act_for(raw)
-        self.purpose = (request.headers.get("x-purpose") or "").strip()[:200]
+        # Header values are Latin-1: a purpose in Chinese arrives percent-encoded (UTF-8).
+        self.purpose = unquote(request.headers.get("x-purpose") or "").strip()[:200]
 
     @property
     def user_id(self) -> int:
@@ -172,7 +174,7 @@ def _fingerprint(request: Request, body: Any) -> str:
 
 
 def services_of(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 def _bearer(request: Request) -> str | None:
@@ -266,7 +268,7 @@ def _act_for_header(
         Header(
             alias="X-Purpose",
             max_length=200,
-            description="Why staff read personal data; kept in the access log.",
+            description="Why staff read personal data (percent-encoded UTF-8); kept in the log.",
         ),
     ] = None,
 ) -> None:

@@ -87,7 +87,7 @@ PERMISSIONS: dict[str, Rule] = {
     "add_qualification": _r("self", PEOPLE, S),
     "verify_qualification": _r("district", S),
     "reject_qualification": _r("district", S),
-    "set_person_status": _r("district", S, D, C),
+    "set_person_status": _r("district", PEOPLE, D, C),  # people: only to exit themselves
     "record_death": _r("district", S, D, C),
     "set_volunteer_profile": _r("self", PEOPLE, S),
     # Coins
@@ -115,7 +115,7 @@ PERMISSIONS: dict[str, Rule] = {
     "person_needs": _r("self", PEOPLE, READERS),
     "review_need": _r("district", S),
     "cancel_need": _r("own", PEOPLE, S),
-    "accept_need": _r("self", V),
+    "accept_need": _r("any", V),  # open needs are citywide; taken for oneself
     "assign_need": _r("district", S, D, C),
     "dispatch_district": _r("district", S, D, C),
     "expire_needs": _r("any", C),

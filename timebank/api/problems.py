@@ -112,7 +112,8 @@ def install(app: FastAPI) -> None:
         title = {404: "no such resource", 405: "method not allowed"}.get(
             exc.status_code, str(exc.detail)
         )
-        return problem(exc.status_code, code, title, request, headers=exc.headers)
+        headers = dict(exc.headers) if exc.headers else None
+        return problem(exc.status_code, code, title, request, headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

@@ -9,6 +9,7 @@ from timebank.actors import Actor, Role
 from timebank.care.admission import AdmissionApplication
 from timebank.care.models import Need, Visit
 from timebank.errors import NotFound
+from timebank.ledger.models import Account, Transfer
 from timebank.people.models import Person
 
 CITYWIDE = (Role.CITY_ADMIN, Role.AUDITOR, Role.SYSTEM)
@@ -60,4 +61,22 @@ def admission(session: Session, actor: Actor, application_id: int) -> AdmissionA
         actor.acts_as(found.person_id) or sees_district(actor, found.district_code)
     ):
         raise NotFound(f"no admission application {application_id}", field="application_id")
+    return found
+
+
+def transfer(session: Session, actor: Actor, transfer_id: int) -> Transfer:
+    """A transfer touching a person of the actor's district (a district admin's corrections)."""
+    found = session.get(Transfer, transfer_id)
+    if found is None:
+        raise NotFound(f"no transfer {transfer_id}", field="transfer_id")
+    if actor.role in CITYWIDE:
+        return found
+    districts = set()
+    for account_id in (found.debit_account_id, found.credit_account_id):
+        account = session.get(Account, account_id)
+        owner = session.get(Person, account.person_id) if account and account.person_id else None
+        if owner is not None:
+            districts.add(owner.district_code)
+    if actor.district_code not in districts:
+        raise NotFound(f"no transfer {transfer_id} in your district", field="transfer_id")
     return found

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +37,7 @@ REGISTER_PER_IP = Limit("register:ip", 20, 60 * 60)
 
 
 def _bump(session: Session, bucket: str, window: int) -> int:
-    table = RateCounter.__table__
+    table = cast(Table, RateCounter.__table__)
     dialect = session.get_bind().dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = make(table).values(bucket=bucket, window_start=window, hits=1)

@@ -4,18 +4,21 @@ clock, accounts of every role in two districts, an elder with coins, an active v
 from __future__ import annotations
 
 import itertools
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from tests.conftest import PG_SERVER, drop_database, migrated_engine
 from tests.integration.people.factories import CHAOYANG, DONGCHENG, born, fresh_id_number
 from timebank.actors import SYSTEM, Actor, Role
 from timebank.api.app import create_app
@@ -25,9 +28,9 @@ from timebank.auth.grants import grant_proxy
 from timebank.auth.models import OutboxMessage, User
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.catalog.models import ServiceItem
-from timebank.clock import FixedClock, local_date
+from timebank.clock import LOCAL_TZ, FixedClock, local_date
 from timebank.config import Settings
-from timebank.db import make_session_factory
+from timebank.db import make_engine, make_session_factory
 from timebank.ledger import services as ledger
 from timebank.people import services as people
 from timebank.people.geo import seed_geography
@@ -35,6 +38,7 @@ from timebank.people.models import Organisation, Person
 from timebank.policy import Policy
 
 PASSWORD = "correct-horse-9"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)  # the shared clock fixture's start
 PASSWORDS = Passwords(make_hasher(fast=True))
 _phones = itertools.count(13900000000)
 
@@ -228,15 +232,55 @@ def build_world(s: Session, clock: FixedClock) -> dict[str, Any]:
     return {"ids": ids, "tokens": tokens_, "phones": {k: u.phone for k, u in users.items()}}
 
 
+_TEMPLATES: dict[str, tuple[str, dict[str, Any]]] = {}
+
+
+def _template(backend: str, tmp: Path) -> tuple[str, dict[str, Any]]:
+    """The world, built once per backend and run; each test gets a copy (fast on both)."""
+    if backend not in _TEMPLATES:
+        engine = migrated_engine(backend, "apitpl", tmp)
+        with make_session_factory(engine)() as s:
+            built = build_world(s, FixedClock(START))
+            s.commit()
+        url = engine.url.render_as_string(hide_password=False)
+        engine.dispose()  # the last SQLite connection out folds the WAL into the file
+        _TEMPLATES[backend] = (url, built)
+    return _TEMPLATES[backend]
+
+
+def _clone(backend: str, template_url: str, tmp: Path) -> str:
+    if backend == "sqlite":
+        target = tmp / "api.db"
+        shutil.copyfile(template_url.split("///", 1)[1], target)
+        return f"sqlite:///{target}"
+    name = f"tb_api_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_url.rsplit("/", 1)[1]}"'))
+    admin.dispose()
+    return PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def _api_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    tmp = tmp_path_factory.mktemp("apitpl")
+    yield tmp
+    for url, _ in _TEMPLATES.values():
+        drop_database(url)
+    _TEMPLATES.clear()
+
+
 @pytest.fixture
-def api(fresh_engine: Engine, clock: FixedClock) -> Iterator[ApiWorld]:
-    factory = make_session_factory(fresh_engine)
-    with factory() as s:
-        built = build_world(s, clock)
-        s.commit()
-    settings = Settings(env="test", database_url=fresh_engine.url.render_as_string(False))
-    app = create_app(settings, engine=fresh_engine, clock=clock, passwords=PASSWORDS)
+def api(backend: str, _api_tmp: Path, tmp_path: Path, clock: FixedClock) -> Iterator[ApiWorld]:
+    assert clock.now() == START
+    template_url, built = _template(backend, _api_tmp)
+    url = _clone(backend, template_url, tmp_path)
+    engine = make_engine(url)
+    settings = Settings(env="test", database_url=url)
+    app = create_app(settings, engine=engine, clock=clock, passwords=PASSWORDS)
     with TestClient(app, raise_server_exceptions=False) as client:
-        world = ApiWorld(client, fresh_engine, clock, built["tokens"], built["ids"])
+        world = ApiWorld(client, engine, clock, dict(built["tokens"]), dict(built["ids"]))
         world.phones = built["phones"]  # type: ignore[attr-defined]
         yield world
+    engine.dispose()
+    drop_database(url)

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from tests.functional.api.conftest import ApiWorld
 from timebank.care import codes
-from timebank.ledger.audit import verify_ledger
 from timebank.config import Settings
+from timebank.ledger.audit import verify_ledger
 
 
 def _code(api: ApiWorld) -> str:

@@ -65,15 +65,16 @@ def _grant(g: Any) -> A.GrantOut:
 )
 def grant_proxy(person_id: PersonId, body: A.GrantIn, ctx: CtxDep) -> JSONResponse:
     """Let a family member's account act for this person (the person, or a station, grants)."""
-    return ctx.run(
-        lambda s, actor: _grant(
+
+    def work(s: Session, actor: Actor) -> A.GrantOut:
+        scope.person(s, actor, person_id)
+        return _grant(
             grants.grant_proxy(
                 s, actor=actor, principal_id=person_id, proxy_phone=body.proxy_phone, at=ctx.now
             )
-        ),
-        body=body,
-        status=201,
-    )
+        )
+
+    return ctx.run(work, body=body, status=201)
 
 
 @api.post("/proxy-grants/{grant_id}/revoke", response_model=A.GrantOut)

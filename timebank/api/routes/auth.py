@@ -10,18 +10,19 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from timebank.actors import Actor
+from timebank.actors import Actor, Role
 from timebank.api.context import SESSION_COOKIE, CtxDep, Idem
 from timebank.api.routes.common import client_ip, router
 from timebank.api.schemas import auth as S
 from timebank.api.schemas.people import PersonOut
-from timebank.auth import accounts, codes, throttle, tokens
+from timebank.auth import accounts, codes, login, throttle, tokens
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import OutboxMessage, User
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput
 from timebank.people import rules as people_rules
 from timebank.people.models import Person
+from timebank.people.services import reveal_id_number
 
 api = router("sign-in")
 
@@ -60,18 +61,18 @@ def verify_phone(body: S.VerifyIn, ctx: CtxDep) -> Any:
     throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, body.phone, at=ctx.now)
     outcome: list[Any] = []
 
-    def go(s: Session) -> S.UserOut:
+    def go(s: Session) -> S.UserOut | None:
         try:
             user = accounts.verify_phone(
                 s, phone=body.phone, code=body.code, code_key=svc.code_key, at=ctx.now
             )
         except InvalidInput as exc:
             outcome.append(exc)  # the failed try must still count: commit, then refuse
-            return S.UserOut.model_construct()
+            return None
         return S.UserOut.of(user)
 
     result = run_in_transaction(svc.factory, go)
-    if outcome:
+    if outcome or result is None:
         raise outcome[0]
     return result
 
@@ -113,13 +114,13 @@ def sign_in(body: S.SignInIn, ctx: CtxDep) -> S.TokensOut:
         if body.grant_type == "otp":
             if body.code is None:
                 raise InvalidInput("give the code sent by SMS", field="code")
-            user = accounts.login_with_code(
+            user = login.login_with_code(
                 s, phone=body.phone, code=body.code, code_key=svc.code_key, at=ctx.now
             )
             return None, tokens.issue_pair(s, user=user, at=ctx.now)
         if body.password is None:
             raise InvalidInput("give the password", field="password")
-        outcome = accounts.check_password(
+        outcome = login.check_password(
             s, phone=body.phone, password=body.password, passwords=svc.passwords, at=ctx.now
         )
         if outcome.user is None:
@@ -173,7 +174,7 @@ def open_session(body: S.SessionIn, ctx: CtxDep, response: Response) -> S.Sessio
     throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, body.phone, at=ctx.now)
 
     def go(s: Session) -> tuple[Exception | None, tokens.BrowserSession | None]:
-        outcome = accounts.check_password(
+        outcome = login.check_password(
             s, phone=body.phone, password=body.password, passwords=svc.passwords, at=ctx.now
         )
         if outcome.user is None:
@@ -220,7 +221,7 @@ def reset_password(body: S.ResetIn, ctx: CtxDep) -> S.AcceptedOut:
 
     def go(s: Session) -> None:
         try:
-            accounts.reset_password(
+            login.reset_password(
                 s,
                 phone=body.phone,
                 code=body.code,
@@ -245,7 +246,7 @@ def change_password(body: S.ChangePasswordIn, ctx: CtxDep) -> JSONResponse:
     """Change your password; every sign-in, this one included, is revoked."""
 
     def work(s: Session, actor: Actor) -> S.AcceptedOut:
-        accounts.change_password(
+        login.change_password(
             s,
             user_id=ctx.user_id,
             old_password=body.old_password,
@@ -270,8 +271,11 @@ def whoami(ctx: CtxDep) -> Any:
     def work(s: Session, actor: Actor) -> MeOut:
         user = accounts.get_user(s, ctx.user_id)
         person = s.get(Person, user.person_id) if user.person_id else None
-        own = Actor(role=actor.role, person_id=user.person_id, user_id=user.id)
-        return MeOut(user=S.UserOut.of(user), person=PersonOut.of(person, own) if person else None)
+        if person is None:
+            return MeOut(user=S.UserOut.of(user), person=None)
+        own = Actor(role=Role(user.role), person_id=person.id, user_id=user.id)
+        full = reveal_id_number(s, actor=own, person_id=person.id)
+        return MeOut(user=S.UserOut.of(user), person=PersonOut.of(person, own, full))
 
     return ctx.read(work)
 

@@ -65,6 +65,7 @@ def gift(person_id: PersonId, body: S.GiftIn, ctx: CtxDep) -> JSONResponse:
     """Give own-earned coins to a verified direct relative. Irrevocable."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
+        scope.person(s, actor, person_id)
         return S.TransferOut.of(
             ledger.gift(
                 s,
@@ -91,6 +92,7 @@ def donate(person_id: PersonId, body: S.DonationIn, ctx: CtxDep) -> JSONResponse
     """Donate coins to the city pool, which funds care for priority elders."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
+        scope.person(s, actor, person_id)
         return S.TransferOut.of(
             ledger.donate(
                 s,
@@ -144,6 +146,7 @@ def reverse_transfer(
     """Undo a posted transfer with a new one in the opposite direction (at most once)."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
+        scope.transfer(s, actor, transfer_id)
         return S.TransferOut.of(
             ledger.reverse(
                 s,

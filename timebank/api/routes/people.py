@@ -102,9 +102,10 @@ def reveal_id_number(person_id: PersonId, ctx: CtxDep) -> Any:
 
 def _person_act(ctx: Any, body: Any, fn: Any, **kw: Any) -> JSONResponse:
     def work(s: Session, actor: Actor) -> S.PersonOut:
+        scope.person(s, actor, kw.get("person_id") or kw["minor_id"])
         return S.PersonOut.of(fn(s, actor=actor, at=ctx.now, **kw), actor)
 
-    return ctx.run(work, body=body)  # type: ignore[no-any-return]
+    return ctx.run(work, body=body)
 
 
 @api.post("/people/{person_id}/residency", response_model=S.PersonOut)
@@ -126,6 +127,7 @@ def record_training(person_id: PersonId, body: S.TrainingIn, ctx: CtxDep) -> JSO
     """A station confirms a completed course (training comes before activation)."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
+        scope.person(s, actor, person_id)
         people.record_training(s, actor=actor, person_id=person_id, at=ctx.now, **body.model_dump())
         return S.PersonOut.of(people.get_person(s, person_id), actor)
 
@@ -145,6 +147,7 @@ def record_guardian_consent(person_id: PersonId, body: S.ConsentIn, ctx: CtxDep)
     """The guardian (or a station holding the signed form) gives or withdraws consent."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
+        scope.person(s, actor, person_id)
         minor = people.record_guardian_consent(
             s, actor=actor, minor_id=person_id, at=ctx.now, consent=body.consent
         )
@@ -168,6 +171,7 @@ def activate_volunteer(person_id: PersonId, ctx: CtxDep) -> JSONResponse:
     """Become a volunteer once every rule holds; otherwise 409 names each unmet rule."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
+        scope.person(s, actor, person_id)
         person = people.activate_volunteer(
             s, actor=actor, person_id=person_id, at=ctx.now, policy=policy(s)
         )
@@ -202,6 +206,7 @@ def set_volunteer_profile(person_id: PersonId, body: S.ProfileIn, ctx: CtxDep) -
     """What a volunteer offers: categories, travel radius, weekly hours (Asia/Shanghai)."""
 
     def work(s: Session, actor: Actor) -> S.ProfileOut:
+        scope.person(s, actor, person_id)
         if s.get(Person, person_id) is None:
             raise NotFound(f"no person {person_id}", field="person_id")
         profile = set_profile(

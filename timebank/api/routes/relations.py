@@ -32,6 +32,7 @@ def declare_kinship(person_id: PersonId, body: S.KinshipIn, ctx: CtxDep) -> JSON
     """Declare that ``relative_id`` is this person's ``relation``; a station verifies it."""
 
     def work(s: Session, actor: Actor) -> S.KinshipOut:
+        scope.person(s, actor, person_id)
         return S.KinshipOut.of(
             people.declare_kinship(
                 s, actor=actor, person_id=person_id, at=ctx.now, **body.model_dump()
@@ -78,15 +79,15 @@ def reject_kinship(kinship_id: RowId, body: S.ReasonIn, ctx: CtxDep) -> JSONResp
 @api.post("/people/{person_id}/beneficiary", response_model=S.PersonOut)
 def name_beneficiary(person_id: PersonId, body: S.BeneficiaryIn, ctx: CtxDep) -> JSONResponse:
     """Name (or with null, clear) the verified relative who receives the coins on death."""
-    return ctx.run(
-        lambda s, actor: S.PersonOut.of(
-            people.name_beneficiary(
-                s, actor=actor, person_id=person_id, beneficiary_id=body.beneficiary_id
-            ),
-            actor,
-        ),
-        body=body,
-    )
+
+    def work(s: Session, actor: Actor) -> S.PersonOut:
+        scope.person(s, actor, person_id)
+        person = people.name_beneficiary(
+            s, actor=actor, person_id=person_id, beneficiary_id=body.beneficiary_id
+        )
+        return S.PersonOut.of(person, actor)
+
+    return ctx.run(work, body=body)
 
 
 @api.post(
@@ -99,6 +100,7 @@ def add_qualification(person_id: PersonId, body: S.QualificationIn, ctx: CtxDep)
     """Declare a professional qualification; it counts once a station verifies it."""
 
     def work(s: Session, actor: Actor) -> S.QualificationOut:
+        scope.person(s, actor, person_id)
         return S.QualificationOut.of(
             people.add_qualification(
                 s,
