@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,9 +43,9 @@ def _friendly_errors() -> Iterator[None]:
     try:
         yield
     except TimebankError as exc:
-        where = f" [{exc.field}]" if exc.field else ""
+        where = escape(f" [{exc.field}]") if exc.field else ""
         rule = f" (rule: {exc.rule})" if exc.rule else ""
-        err_console.print(f"[red]error{where}:[/red] {exc.message}{rule}")
+        err_console.print(f"[red]error{where}:[/red] {escape(exc.message)}{escape(rule)}")
         raise typer.Exit(exit_code_for(exc)) from None
     except OperationalError as exc:
         err_console.print(f"[red]database error:[/red] {exc.orig}")
@@ -78,6 +79,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    access_log: Annotated[bool, typer.Option(help="Log every request (off in production).")] = True,
 ) -> None:
     """Serve the web pages and the JSON API."""
     import uvicorn
@@ -88,7 +91,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        log_level="info",
+        log_level=log_level,
+        access_log=access_log,
     )
 
 
@@ -133,10 +137,15 @@ def demo(
         ("kinships / licences", f"{result.kinships:,} / {result.licences:,}"),
         ("visits (paid by coins)", f"{result.visits:,} ({result.paid_visits:,})"),
         ("transfers (reversals)", f"{result.transfers:,} ({result.reversals:,})"),
-        ("seal", result.seal_id),
+        ("sealed transfers", result.sealed),
     ]:
         table.add_row(name, f"{value:,}" if isinstance(value, int) else str(value))
     console.print(table)
+    if result.sealed < result.transfers:
+        err_console.print(
+            f"[yellow]{result.transfers - result.sealed:,} transfers are not sealed yet[/yellow]"
+            " (a transaction elsewhere on the server is still open): run `timebank ledger seal`"
+        )
     timings = ", ".join(f"{phase} {sec:.1f}s" for phase, sec in result.seconds.items())
     console.print(f"[green]done[/green] in {sum(result.seconds.values()):.1f}s: {timings}")
 
@@ -249,4 +258,4 @@ def ledger_verify(
 
 
 # Commands of other domains register themselves on ``app``.
-from timebank import cli_care, cli_supervise  # noqa: E402,F401
+from timebank import cli_admin, cli_care, cli_supervise  # noqa: E402,F401
