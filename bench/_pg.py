@@ -9,7 +9,7 @@ import threading
 from collections import Counter
 from datetime import UTC, date, datetime
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import URL, make_url
 
 from timebank.db import make_engine
@@ -64,7 +64,10 @@ def setup_bench_db(server_url: str, dbname: str, volunteers: int) -> str:
     ]
     district = {"code": "110105", "name_zh": "朝阳区", "name_en": "Chaoyang", "lat": 39.95}
     with engine.begin() as conn:
-        conn.execute(insert(District), [{**district, "lon": 116.49}])
+        if conn.execute(select(District.code).where(District.code == "110105")).first() is None:
+            conn.execute(
+                insert(District), [{**district, "lon": 116.49}]
+            )  # else seeded by a migration
         conn.execute(insert(Person), rows)
         conn.execute(
             text(

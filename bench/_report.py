@@ -75,7 +75,8 @@ def print_results(rows: list[dict], trips: dict, args: Any) -> None:
     print(
         "\nper single credit: "
         f"{one['statements']:.1f} SQL statements (SQLAlchemy before_cursor_execute), "
-        f"{one['round_trips']:.1f} round trips incl. BEGIN, pre-ping and COMMIT "
+        f"{one['round_trips']:.1f} round trips incl. BEGIN, "
+        f"{'pre-ping, ' if args.pre_ping else ''}COMMIT "
         f"(pgbench TPC-B: 5 statements, 7 round trips)"
     )
     for sql, n in one["by_statement"].items():

@@ -32,9 +32,15 @@ POLICY = Policy()
 
 
 class Load:
-    def __init__(self, url: str, tag: str, seed: int, app: str = "bench") -> None:
+    def __init__(
+        self, url: str, tag: str, seed: int, app: str = "bench", pre_ping: bool = False
+    ) -> None:
         args = {"application_name": app}
-        self.engine = make_engine(url, pool_size=1, max_overflow=0, connect_args=args)
+        # pool_pre_ping (the application's default) costs a round trip per transaction; the
+        # benchmark leaves it off unless --pre-ping is given.
+        self.engine = make_engine(
+            url, pool_size=1, max_overflow=0, pool_pre_ping=pre_ping, connect_args=args
+        )
         self.factory = make_session_factory(self.engine)
         with self.engine.connect() as conn:
             stmt = select(Account.person_id, Account.id).where(Account.kind == "earned")
@@ -132,9 +138,11 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def worker_main(idx: int, url: str, seed: int, commands: Any, results: Any) -> None:
+def worker_main(
+    idx: int, url: str, seed: int, commands: Any, results: Any, pre_ping: bool = False
+) -> None:
     """Worker process: build a ``Load``, then run the commands sent to it until ``None``."""
-    load = Load(url, f"w{idx}", seed, app=f"bench-w{idx}")
+    load = Load(url, f"w{idx}", seed, app=f"bench-w{idx}", pre_ping=pre_ping)
     results.put((idx, "ready"))
     while (cmd := commands.get()) is not None:
         load.tag = f"{cmd['phase']}:w{idx}"
@@ -146,14 +154,16 @@ def worker_main(idx: int, url: str, seed: int, commands: Any, results: Any) -> N
     load.engine.dispose()
 
 
-def count_round_trips(url: str, credits: int, batch: int) -> dict[str, float]:
+def count_round_trips(
+    url: str, credits: int, batch: int, pre_ping: bool = False
+) -> dict[str, float]:
     """Statements per credit as SQLAlchemy sends them, and protocol round trips per credit
     (libpq trace: every Sync or simple Query the client sends waits for the server once)."""
     import tempfile
 
     from psycopg import pq
 
-    load = Load(url, "count", 7)
+    load = Load(url, "count", 7, pre_ping=pre_ping)
     statements: Counter[str] = Counter()
     trace = tempfile.NamedTemporaryFile("w+", suffix=".trace")  # noqa: SIM115
 

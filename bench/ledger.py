@@ -38,12 +38,14 @@ DEFAULT_PG = os.environ.get("TIMEBANK_BENCH_PG_URL", "postgresql+psycopg://postg
 class Workers:
     """Long-lived worker processes (spawned once), each with its own connection."""
 
-    def __init__(self, url: str, n: int) -> None:
+    def __init__(self, url: str, n: int, pre_ping: bool = False) -> None:
         ctx = mp.get_context("spawn")
         self.results: Any = ctx.Queue()
         self.queues = [ctx.Queue() for _ in range(n)]
         self.procs = [
-            ctx.Process(target=worker_main, args=(i, url, 1000 + i, q, self.results), daemon=True)
+            ctx.Process(
+                target=worker_main, args=(i, url, 1000 + i, q, self.results, pre_ping), daemon=True
+            )
             for i, q in enumerate(self.queues)
         ]
         for p in self.procs:
@@ -162,6 +164,12 @@ def main() -> int:
         "at the largest worker count, at every one, or not at all",
     )
     ap.add_argument("--profile", choices=("auto", "always", "never"), default="auto")
+    ap.add_argument(
+        "--pre-ping",
+        action="store_true",
+        help="give the workers' engines pool_pre_ping (the application's default; one more "
+        "round trip per transaction); off by default",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     args = ap.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
@@ -186,8 +194,8 @@ def run(args: Any, counts: list[int], scale: int, bench_db: str, pgbench_db: str
     t0 = time.time()
     url = _pg.setup_bench_db(args.pg_url, bench_db, args.volunteers)
     _pg.pgbench_init(args.pg_url, pgbench_db, scale)
-    trips = count_round_trips(url, 50, args.batch)
-    workers = Workers(url, max(counts))
+    trips = count_round_trips(url, 50, args.batch, args.pre_ping)
+    workers = Workers(url, max(counts), args.pre_ping)
     print(
         f"set up in {time.time() - t0:.0f} s: {args.volunteers} volunteers, pgbench -i -s "
         f"{scale}, {max(counts)} worker processes (spawn)"

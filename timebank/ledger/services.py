@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Table, and_, func, select
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from timebank.actors import Actor, Role
 from timebank.clock import LOCAL_TZ, local_date
@@ -22,6 +23,38 @@ from timebank.people.models import Person
 from timebank.policy import Policy
 
 T: Table = Transfer.__table__  # type: ignore[assignment]
+A: Table = Account.__table__  # type: ignore[assignment]
+P: Table = Person.__table__  # type: ignore[assignment]
+
+# credit_service, built once (SQLAlchemy caches the compiled forms). 1: the volunteer's status
+# and earned account, the account locked FOR UPDATE (only it, not the person).
+_EARNED_FOR_UPDATE = (
+    select(
+        P.c.status,
+        P.c.birth_date,
+        A.c.id,
+        A.c.kind,
+        A.c.balance,
+        A.c.pending,
+        A.c.service_minutes,
+        A.c.allow_negative,
+        A.c.tracked,
+    )
+    .select_from(P.join(A, and_(A.c.person_id == P.c.id, A.c.kind == "earned")))
+    .where(P.c.id == bindparam("person_id"))
+    .with_for_update(of=A)
+)
+# 2: under that lock, whether the key is taken and the minutes already credited that day.
+_KEY_AND_DAY = select(
+    select(T.c.id).where(T.c.key == bindparam("key")).scalar_subquery(),
+    select(func.coalesce(func.sum(T.c.amount), 0))
+    .where(
+        T.c.credit_account_id == bindparam("account_id"),
+        T.c.kind == "service_credit",
+        T.c.value_date == bindparam("day"),
+    )
+    .scalar_subquery(),
+)
 
 
 def open_accounts(session: Session, *, person_id: int, at: datetime) -> tuple[int, int]:
@@ -82,6 +115,9 @@ def credited_on(session: Session, *, earned_account_id: int, day: date) -> int:
     return credited
 
 
+_LOCKED = ("id", "kind", "balance", "pending", "service_minutes", "allow_negative", "tracked")
+
+
 def credit_service(
     session: Session,
     *,
@@ -99,23 +135,39 @@ def credit_service(
     Returns None when nothing is creditable (shorter than a unit, or the day's cap is used).
     """
     actor.require(Role.STATION, Role.ELDER, Role.PROXY, Role.DISTRICT_ADMIN, rule="confirm")
-    volunteer = _facts(session, volunteer_id, "volunteer_id")
+    if session.autoflush:  # as session.get / an ORM query would
+        session.flush()
+    conn = session.connection()  # Core statements built once: no ORM work per execution
+    row = conn.execute(_EARNED_FOR_UPDATE, {"person_id": volunteer_id}).one_or_none()
+    if row is None:  # no such person, or no earned account: raise what the rules say
+        volunteer = _facts(session, volunteer_id, "volunteer_id")
+        rules.require_can_move(volunteer, role="volunteer")
+        account_of(session, volunteer_id, "earned")
+        row = conn.execute(_EARNED_FOR_UPDATE, {"person_id": volunteer_id}).one()
+    # A person this session has loaded is judged as loaded, as session.get would give it.
+    loaded = session.identity_map.get(identity_key(Person, volunteer_id))
+    volunteer = rules.PersonFacts(
+        id=volunteer_id,
+        status=loaded.status if loaded is not None else row.status,
+        birth_date=loaded.birth_date if loaded is not None else row.birth_date,
+    )
     rules.require_can_move(volunteer, role="volunteer")
-    earned = account_of(session, volunteer_id, "earned")
+    earned = {c: row._mapping[c] for c in _LOCKED}
     day = local_date(started_at)
-    # Lock the volunteer's account before reading the day's total, so two confirmations of
-    # the same day cannot both see room under the cap.
-    session.execute(select(Account.id).where(Account.id == earned.id).with_for_update())
-    already = session.execute(select(T.c.id).where(T.c.key == key)).scalar_one_or_none()
-    credited_today = credited_on(session, earned_account_id=earned.id, day=day)
-    amount = rules.credit_minutes(duration_minutes, credited_today, policy)
+    # The earned account is locked (above) before the day's total is read, so two
+    # confirmations of the same day cannot both see room under the cap.
+    already, credited_today = conn.execute(
+        _KEY_AND_DAY, {"key": key, "account_id": earned["id"], "day": day}
+    ).one()
+    # Reversed (fraudulent) credits do not give the day's room back.
+    amount = rules.credit_minutes(duration_minutes, int(credited_today), policy)
     if already is None and amount == 0:
         return None
     spec = TransferSpec(
         key=key,
         kind="service_credit",
         debit_account_id=ISSUANCE_ID,
-        credit_account_id=earned.id,
+        credit_account_id=earned["id"],
         amount=amount if already is None else None,
         reference=reference,
         value_date=day,
@@ -124,7 +176,16 @@ def credit_service(
         original = session.get(Transfer, already)
         assert original is not None
         spec = TransferSpec(**{**spec.__dict__, "amount": original.amount})
-    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+        return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+    # The key was free under the lock and the account is locked: post without asking again.
+    return post_transfers(
+        session,
+        [spec],
+        actor=actor.label,
+        at=at,
+        locked={earned["id"]: earned},
+        keys_checked=True,
+    )[0]
 
 
 def _year_totals(
