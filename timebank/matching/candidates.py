@@ -1,8 +1,9 @@
-"""Feasible (need, volunteer) arcs: the k nearest feasible per need (sparse, for dispatch) or all
-of them (for checking dispatch against the exact optimum).
+"""Feasible (need, volunteer) arcs: a sparse set for dispatch (each need's k nearest feasible
+volunteers, each volunteer's kv nearest feasible needs) or all of them, to check dispatch
+against the exact optimum.
 
-One KD-tree per category holds the volunteers who serve it, so a query never wastes slots on
-volunteers of another category; the other rules filter the hits in bulk (``arrays.pair_fit``).
+Volunteers are indexed per category, so a search never wastes slots on volunteers of another
+category; the other rules filter the hits in bulk (``arrays.pair_fit``).
 """
 
 from __future__ import annotations
@@ -119,19 +120,20 @@ def _nearest_feasible(
     """For each query row (a need, or a volunteer), its ``k`` nearest feasible targets.
 
     A query first looks at 3k geometric neighbours; one that found fewer than k feasible
-    among a full answer looks at the next ones, twice as many each round, so rare categories
-    and busy streets still get their k, and a need with any feasible volunteer gets an arc.
-    After ``rounds`` rounds (if not -1) the queries still short come back, without arcs.
+    among a full answer looks again at twice as many, so rare categories and busy streets
+    still get their k, and a need with any feasible volunteer gets an arc. Each round starts
+    from the nearest again: among equidistant points (one address, one building) the tree
+    may rank them differently for a different k, so "the next ones" is not well defined.
+    After ``rounds`` rounds (unless -1) the queries still short come back, without arcs.
     """
     parts: list[Graph] = []
     size = index.rows.size
-    seen, ask = 0, min(3 * k, size)
+    ask = min(3 * k, size)
     pending = queries
-    have = np.zeros(pending.size, dtype=np.int64)
     while pending.size and rounds != 0:
         points = na.xyz[pending] if from_needs else va.xyz[pending]
         chord, hit = index.tree.query(
-            points, k=[*range(seen + 1, ask + 1)], distance_upper_bound=index.reach
+            points, k=[*range(1, ask + 1)], distance_upper_bound=index.reach
         )
         found = hit < size
         rows, cols = np.nonzero(found)
@@ -140,15 +142,10 @@ def _nearest_feasible(
         ok, start, dist = pair_fit(na, va, ni, vi, chord[rows, cols])
         grid = np.zeros(found.shape, dtype=np.bool_)
         grid[rows, cols] = ok
-        before = have
-        have = have + grid.sum(axis=1)
-        short = (have < k) & found[:, -1] & (ask < size)
-        keep = (grid & (before[:, None] + np.cumsum(grid, axis=1) <= k))[rows, cols]
-        if rounds == 1:
-            keep &= ~short[rows]
+        short = (grid.sum(axis=1) < k) & found[:, -1] & (ask < size)
+        keep = (grid & (np.cumsum(grid, axis=1) <= k))[rows, cols] & ~short[rows]
         parts.append(Graph(ni[keep], vi[keep], start[keep], np.rint(dist[keep]).astype(np.int64)))
-        pending, have = pending[short], have[short]
-        seen, ask, rounds = ask, min(2 * ask, size), rounds - 1
+        pending, ask, rounds = pending[short], min(2 * ask, size), rounds - 1
     return parts, pending
 
 

@@ -177,10 +177,11 @@ def _result(
         n, v = int(graph.need[arc]), int(graph.volunteer[arc])
         need, volunteer = na.needs[n], va.volunteers[v]
         done[n] = True
-        # The scalar rules have the last word; the arrays only made the search fast.
+        # The scalar rules have the last word; the arrays only made the search fast (tests hold
+        # the two equal, so this never drops anything unless they drift apart).
         fit = evaluate(need, volunteer)
-        if fit.reason is not None or fit.start != int(graph.start[arc]):
-            unmatched.append(Unmatched(need.id, fit.reason or "start_mismatch"))
+        if fit.reason is not None or fit.start is None:
+            unmatched.append(Unmatched(need.id, fit.reason or "availability"))
             objective += params.unmatched_penalty
             continue
         assignments.append(Assignment(need.id, volunteer.id, int(graph.travel_m[arc]), fit.start))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from tests.unit.matching.factories import DAY, HOUR, LAT, need, towns, volunteer
 from timebank.errors import RuleViolation
@@ -42,6 +42,7 @@ def test_empty_index() -> None:
     assert nearby(volunteer(), build_need_index([])) == []
 
 
+@settings(max_examples=50)
 @given(towns(max_needs=20, max_volunteers=4))
 def test_lists_exactly_the_feasible_needs(town: tuple[list[Need], list[Volunteer]]) -> None:
     needs, vols = town

@@ -54,6 +54,7 @@ def test_dispatch_is_sound(town: Town, k: int, kv: int) -> None:
     check_sound(needs, vols, dispatch(needs, vols, k=k, k_volunteer=kv))
 
 
+@settings(max_examples=50)
 @given(towns(), st.integers(1, 4), st.integers(0, 3), st.randoms(use_true_random=False))
 def test_same_input_same_output_in_any_order(
     town: Town, k: int, kv: int, rnd: random.Random
@@ -67,6 +68,7 @@ def test_same_input_same_output_in_any_order(
     assert dispatch(shuffled_needs, shuffled_vols, k=k, k_volunteer=kv) == first
 
 
+@settings(max_examples=60)
 @given(towns(), st.integers(1, 4), st.integers(0, 3))
 def test_sparse_is_never_better_than_exact_and_exact_beats_greedy(
     town: Town, k: int, kv: int
@@ -82,6 +84,7 @@ def test_sparse_is_never_better_than_exact_and_exact_beats_greedy(
     assert dispatch(needs, vols, k=max(1, len(vols))).objective == exact.objective
 
 
+@settings(max_examples=60)
 @given(towns())
 def test_vectorised_rules_agree_with_the_scalar_rules(town: Town) -> None:
     needs, vols = town

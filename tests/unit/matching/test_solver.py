@@ -34,11 +34,13 @@ def test_one_volunteer_gets_at_most_one_need_per_batch() -> None:
     assert result.unmatched[0].reason == "volunteers_taken"
 
 
-def test_fairness_prefers_the_less_busy_of_two_equally_near() -> None:
-    vols = [volunteer(1, workload_min=600), volunteer(2, workload_min=0)]
-    assert dispatch([need(1)], vols).assignments[0].volunteer_id == 2
+def test_fairness_prefers_the_less_busy_of_two_about_equally_near() -> None:
+    nearer_but_busy = volunteer(1, workload_min=600)
+    idle = volunteer(2, lat=LAT + 0.1 * NORTH_1KM)  # 100 m further; 10 h of work is 500 m
+    assert dispatch([need(1)], [nearer_but_busy, idle]).assignments[0].volunteer_id == 2
     unfair = DispatchParams(metres_per_workload_hour=0)
-    assert dispatch([need(1)], vols, params=unfair).assignments[0].volunteer_id == 1  # lower id
+    picked = dispatch([need(1)], [nearer_but_busy, idle], params=unfair).assignments[0]
+    assert picked.volunteer_id == 1
 
 
 def test_waiting_costs_like_travel() -> None:
@@ -100,3 +102,15 @@ def test_weights_must_be_whole_and_in_range() -> None:
     assert e.value.field == "metres_per_wait_minute"
     with pytest.raises(InvalidInput):
         DispatchParams(unmatched_penalty=10**13)
+
+
+def test_equidistant_volunteers_never_hide_the_feasible_one() -> None:
+    # Everyone at one address: the KD-tree may rank equal distances differently for different
+    # k, so widening a search must restart from the nearest (a shrunk Hypothesis failure).
+    needs = [need(i, earliest_start=DAY, latest_start=DAY, duration_s=1800) for i in range(1, 12)]
+    late = (Interval(DAY + 1800, DAY + 3600),)
+    vols = [volunteer(i, windows=late) for i in (1, 2, 3)]
+    vols.append(volunteer(4, windows=(Interval(DAY, DAY + 1800),)))
+    result = dispatch(needs, vols, k=1, k_volunteer=0)
+    assert [(a.need_id, a.volunteer_id) for a in result.assignments] != []
+    assert {u.reason for u in result.unmatched} == {"volunteers_taken"}
