@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.engine import Engine
-from typer.testing import CliRunner
+from sqlalchemy.sql.elements import ColumnElement
+from typer.testing import CliRunner, Result
 
-from tests.conftest import fresh_database_url
+from tests.conftest import drop_database, fresh_database_url
 from timebank.cli import app
 from timebank.config import get_settings
 from timebank.db import make_engine
@@ -68,7 +68,9 @@ def digest(engine: Engine) -> str:
         for model in (Organisation, Person, TrainingRecord, Kinship, Qualification, Account):
             table = model.__table__
             cols = [c for c in table.columns if c.name not in EPHEMERAL]
-            for row in conn.execute(select(*cols).order_by(table.c.id)):
+            # The system accounts come from the migration, stamped with its time.
+            mine = table.c.id > 3 if model is Account else true()
+            for row in conn.execute(select(*cols).where(mine).order_by(table.c.id)):
                 h.update(repr(tuple(row)).encode())
         t = Transfer.__table__
         cols = [c for c in t.columns if c.name != "txid"]  # PostgreSQL's transaction ids
@@ -77,9 +79,10 @@ def digest(engine: Engine) -> str:
     return h.hexdigest()
 
 
-def count(engine: Engine, model: type, *where: object) -> int:
+def count(engine: Engine, model: type, *where: ColumnElement[bool]) -> int:
     with engine.connect() as conn:
-        return int(conn.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+        found = conn.scalar(select(func.count()).select_from(model).where(*where))
+        return int(found or 0)
 
 
 @pytest.fixture(scope="module", params=("sqlite", "postgresql"))
@@ -93,6 +96,7 @@ def seeded(
     engine = make_engine(url)
     yield url, engine, result
     engine.dispose()
+    drop_database(url)
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +117,7 @@ def test_demo_seeds_a_small_city(seeded: tuple[str, Engine, Result]) -> None:
     assert 1_400 <= people <= 1_600
     assert count(engine, Person, Person.volunteer_status == "active") > 500
     assert count(engine, Person, Person.volunteer_status == "none") > 500  # elders
-    assert count(engine, Person, Person.is_student, Person.guardian_id.is_not(None)) > 0
+    assert count(engine, Person, Person.is_student.is_(True), Person.guardian_id.is_not(None)) > 0
     assert count(engine, Organisation, Organisation.kind == "care_home") == 16
     assert count(engine, Organisation, Organisation.kind == "station") >= 160
     assert count(engine, Kinship, Kinship.status == "verified") > 500
@@ -122,14 +126,14 @@ def test_demo_seeds_a_small_city(seeded: tuple[str, Engine, Result]) -> None:
     transfers = count(engine, Transfer)
     assert 10_000 <= transfers <= 20_000
     with engine.connect() as conn:
-        kinds = dict(conn.execute(select(Transfer.kind, func.count()).group_by(Transfer.kind)))
+        kinds = set(conn.scalars(select(Transfer.kind).distinct()))
         phases = set(conn.scalars(select(Transfer.phase).distinct()))
         foreign = select(func.count()).where(~Transfer.key.startswith(f"demo:{SEED}:"))
         assert conn.scalar(foreign) == 0
         credits = conn.scalars(select(Transfer.amount).where(Transfer.kind == "service_credit"))
         assert all(a % 30 == 0 and 30 <= a <= 180 for a in credits)  # rounded to the unit
-    assert {"service_credit", "service_payment", "gift", "donation", "allocation"} <= set(kinds)
-    assert {"single", "pending", "post"} <= phases
+    assert {"service_credit", "service_payment", "gift", "donation", "allocation"} <= kinds
+    assert {"single", "pending", "post", "void"} <= phases
 
 
 def test_people_have_real_encrypted_resident_ids(seeded: tuple[str, Engine, Result]) -> None:
@@ -147,13 +151,19 @@ def test_people_have_real_encrypted_resident_ids(seeded: tuple[str, Engine, Resu
 
 
 def test_ledger_verifies_right_after_the_demo(seeded: tuple[str, Engine, Result]) -> None:
-    url, engine, _ = seeded
+    url, engine, result = seeded
     verified = cli(url, "ledger", "verify", "--json")
     assert verified.exit_code == 0, verified.output
     report = json.loads(verified.stdout)
-    assert report["ok"] and report["seals"] == 1
-    assert report["sealed_transfers"] == report["transfers"] == count(engine, Transfer)
+    assert report["ok"] and report["transfers"] == count(engine, Transfer)
     assert report["outstanding_minutes"] > 0 and report["redeemed_minutes"] > 0
+    if report["sealed_transfers"] < report["transfers"]:
+        # PostgreSQL seals only below the oldest transaction open anywhere on the server; a
+        # long one from another client defers the seal, and the demo says so.
+        assert engine.dialect.name == "postgresql"
+        assert "not sealed yet" in result.output and report["seals"] == 0
+    else:
+        assert report["seals"] == 1
 
 
 def test_the_same_seed_gives_the_same_content(

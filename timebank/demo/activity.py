@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from timebank.demo import calendar
-from timebank.demo.events import POOL, Movement, Visit, earned, received
+from timebank.demo.events import POOL, Movement, Visit, earned
 from timebank.demo.families import Population
 from timebank.demo.funding import Funding
 from timebank.demo.plan import DemoPlan
@@ -137,21 +137,29 @@ class _Year:
     def _need(self, person: PersonPlan, day: date, start: int) -> Visit | None:
         """One of the volunteer's regular elders, if their need can be paid for."""
         roster = self._roster(person)
-        first = self.rng.below(len(roster)) if roster else 0
+        if not roster:
+            return None
+        licences = self.licences.get(person.index)
+        category = self.schedule.individual_category(
+            [t for t, since in licences if since < day] if licences else []
+        )
+        booked = self.schedule.booked(category, start)
+        if booked < 30:
+            return None
+        first = self.rng.below(len(roster))
         for i in range(len(roster)):  # the regulars in turn, from a random one
             elder = self.people[roster[(first + i) % len(roster)]]
             if elder.joined >= day or self.busy.get(elder.index) == day:
                 continue
-            licences = [t for t, since in self.licences.get(person.index, ()) if since < day]
-            category = self.schedule.individual_category(licences)
-            booked = self.schedule.booked(category, start)
-            holds = self._fund(elder, booked, day - timedelta(days=1)) if booked >= 30 else None
+            holds = self._fund(elder, booked, day - timedelta(days=1))
             if holds is None:
                 continue
             for slot, minutes in holds:
                 self.shadow.hold(slot, minutes)
             self.busy[elder.index] = day
-            minutes = self.schedule.confirmed(booked, start)
+            # Now and then the elder calls it off (a cold, a hospital stay): the hold is voided.
+            cancelled = self.rng.chance(self.plan.cancel_chance)
+            minutes = 0 if cancelled else self.schedule.confirmed(booked, start)
             number = len(self.visits) + 1
             return self._add(
                 Visit(
@@ -159,12 +167,13 @@ class _Year:
                     day,
                     person.index,
                     elder.index,
-                    elder.station,
+                    elder.reviewer,
                     category,
                     start,
                     minutes,
                     booked,
                     holds,
+                    cancelled=cancelled,
                 )
             )
         return None
@@ -172,17 +181,19 @@ class _Year:
     def _fund(self, elder: PersonPlan, need: int, today: date) -> list[tuple[int, int]] | None:
         """Holds covering ``need``: received coins first, then earned (as ``hold_for_care``),
         of the elder, else of their verified spouse, else the pool's for a priority elder."""
+        balance, pending = self.shadow.balance, self.shadow.pending
         holders = [elder.index]
         if elder.spouse is not None and self.spouse_from.get(elder.index, today) < today:
             holders.append(elder.spouse)
         for holder in holders:
+            own, spare = 2 * holder + 1, 2 * holder  # received, earned
+            from_received = min(need, max(balance[own] - pending[own], 0))
+            if from_received + balance[spare] - pending[spare] < need:
+                continue
             if self.funding.recently_gifted(holder, today):
                 continue
-            own, spare = received(holder), earned(holder)
-            from_received = min(need, max(self.shadow.available(own), 0))
-            if from_received + self.shadow.available(spare) >= need:
-                holds = [(own, from_received), (spare, need - from_received)]
-                return [(slot, minutes) for slot, minutes in holds if minutes > 0]
+            holds = [(own, from_received), (spare, need - from_received)]
+            return [(slot, minutes) for slot, minutes in holds if minutes > 0]
         if elder.priority and self.funding.pool_free() >= need:
             return [(POOL, need)]
         return None

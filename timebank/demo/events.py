@@ -40,6 +40,7 @@ class Visit:
     booked: int  # minutes held when the need was reviewed; 0 when nobody pays
     holds: list[tuple[int, int]] = field(default_factory=list)  # (slot, minutes), in order
     with_guardian: bool = False  # a student serving beside their guardian
+    cancelled: bool = False  # the elder called it off: nothing credited, the hold voided
     credited: int = 0  # minted to the volunteer: rounded to the unit, within the daily cap
     paid: list[int] = field(default_factory=list)  # posted from each hold (0: voided)
     reversed_on: date | None = None  # found recorded twice; credit and payment reversed

@@ -113,12 +113,13 @@ class _Families:
             elder.spouse, spouse.spouse = spouse.index, elder.index
             self.link(elder, spouse, "spouse")
         if spouse is None and age >= 80:
-            elder.priority = "80岁以上独居"
+            elder.priority = "alone_80"
         elif rng.chance(0.03):
-            elder.priority = "低保失能"
+            elder.priority = "dibao_disabled"
         parents = [p for p in (elder, spouse) if p is not None]
         father = next((p for p in parents if p.sex == "M"), None)
         youngest = min(p.age_on(START) for p in parents)
+        children = 0
         for _ in range(CHILDREN.draw(rng)):
             child_age = youngest - rng.between(22, 36)
             if not 18 <= child_age <= 70:
@@ -133,10 +134,13 @@ class _Families:
                 surname=father.name[0] if father else None,
                 earliest=years_after(birth, 18),
             )
+            children += 1
             for parent in parents:
                 self.link(child, parent, "parent")
             if child_age >= 38 and rng.chance(0.3):
                 self.grandchild(child, parents)
+        if elder.priority is None and not children and rng.chance(0.03):
+            elder.priority = "shidu"  # lost their only child
 
     def grandchild(self, parent: PersonPlan, grandparents: list[PersonPlan]) -> None:
         age = parent.age_on(START) - self.rng.between(22, 34)
@@ -209,7 +213,13 @@ class _Families:
 
 def _same_home(parent: PersonPlan) -> Home:
     return Home(
-        parent.district, parent.street, parent.station, parent.address, parent.lat, parent.lon
+        parent.district,
+        parent.street,
+        parent.station,
+        parent.reviewer,
+        parent.address,
+        parent.lat,
+        parent.lon,
     )
 
 

@@ -12,6 +12,7 @@ from timebank.demo.draw import Draw
 from timebank.demo.events import POOL, Movement, Visit, earned, received
 from timebank.demo.families import Population
 from timebank.demo.plan import DemoPlan
+from timebank.demo.residents import PRIORITY
 from timebank.demo.shadow import Shadow
 from timebank.policy import Policy
 
@@ -40,14 +41,18 @@ class Funding:
         self._reversals: dict[date, list[Visit]] = defaultdict(list)
         self._given: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0])
         self._given_to: dict[tuple[int, int, int], int] = defaultdict(int)
-        # Who may gift to whom, from when: a volunteer to an elderly relative once verified.
+        # Who gives to whom, from when: a volunteer to an elderly parent or grandparent, or to
+        # the spouse they look after, once a station has verified the kinship.
         self.kin_of: dict[int, list[tuple[int, date]]] = defaultdict(list)
         for k in pop.kin:
             a, b = self.people[k.person], self.people[k.relative]
-            if k.verified is None or a.role == b.role:
+            if k.verified is None or (k.relation == "spouse" and a.role == b.role):
                 continue
-            giver, recipient = (a, b) if a.role == "volunteer" else (b, a)
-            self.kin_of[giver.index].append((recipient.index, k.verified))
+            giver, recipient = (
+                (b, a) if k.relation == "spouse" and b.role == "volunteer" else (a, b)
+            )
+            if giver.role == "volunteer" and recipient.age_on(START) >= 60:
+                self.kin_of[giver.index].append((recipient.index, k.verified))
         self.priority = [p.index for p in self.people if p.priority]
         self._gifts_on = self._plan_days(list(self.kin_of), plan.gift_month_chance, festive=True)
         donors = [p.index for p in self.people if p.role == "volunteer"]
@@ -178,4 +183,4 @@ class Funding:
                 budget -= size
                 self.earmarked -= size
                 self._add(day, "allocation", debit=POOL, credit=received(elder), amount=size,
-                          memo=person.priority, recipient=elder)  # fmt: skip
+                          memo=PRIORITY.get(person.priority or ""), recipient=elder)  # fmt: skip

@@ -34,6 +34,7 @@ class DemoPlan:
     slots_per_volunteer_day: float = 0.045
     community_share: float = 0.25  # station-organised group activities, paid by nobody
     unfunded_to_community: float = 0.5  # an unfunded need becomes a group activity this often
+    cancel_chance: float = 0.03  # a paid need the elder calls off the day before
     # Money of the time bank (minutes).
     gift_month_chance: float = 0.7  # a volunteer with elderly kin tops them up this month
     gift_share: float = 0.9  # of the volunteer's available coins, at most

@@ -48,4 +48,3 @@ class RichReporter:
         task = progress.add_task(name, total=total)
         with progress:
             yield lambda n: progress.advance(task, n)
-            progress.update(task, completed=total)

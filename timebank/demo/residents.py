@@ -31,6 +31,8 @@ VOLUNTEER_AGES = Weighted(
     [(18, 24), (25, 34), (35, 44), (45, 54), (55, 59), (60, 64), (65, 69), (70, 70)],
     [10, 14, 14, 16, 16, 17, 11, 2],
 )
+# Elders whose needs the donation pool pays for (persons.priority_reason).
+PRIORITY = {"alone_80": "80岁以上独居", "shidu": "失独老人", "dibao_disabled": "低保失能"}
 
 
 @dataclass(slots=True)
@@ -44,7 +46,8 @@ class PersonPlan:
     phone: str | None
     district: str
     street: str
-    station: int  # index of the person's street station (registers and confirms them)
+    station: int  # index of the station of the street that registers and confirms them
+    reviewer: int  # the street's first station, which reviews their needs (care.station_for)
     address: str
     lat: float
     lon: float
@@ -56,7 +59,7 @@ class PersonPlan:
     guardian: int | None = None
     trained: date | None = None
     activated: date | None = None  # None: still pending at the end of the demo year
-    priority: str | None = None  # why the pool funds this elder's care
+    priority: str | None = None  # why the pool funds this elder's care: PRIORITY key
     spouse: int | None = None
     kin_elders: list[int] = field(default_factory=list)  # elderly parents and grandparents
 
@@ -71,6 +74,7 @@ class Home:
     district: str
     street: str
     station: int
+    reviewer: int
     address: str
     lat: float
     lon: float
@@ -102,7 +106,8 @@ class Registry:
     def home(self, district: str) -> Home:
         rng = self.rng
         street = rng.pick(geo.STREETS[district])
-        station = rng.pick(self.places.stations_of_street[street.code])
+        stations = self.places.stations_of_street[street.code]
+        station = rng.pick(stations)
         lat = round(street.lat + rng.gauss(0, 0.004), 6)
         lon = round(street.lon + rng.gauss(0, 0.005), 6)
         if not geo.in_city(lat, lon):
@@ -110,7 +115,7 @@ class Registry:
         zh = geo.district(district)
         assert zh is not None
         address = names.address(rng, zh.name_zh, street.name_zh)
-        return Home(district, street.code, station, address, lat, lon)
+        return Home(district, street.code, station, stations[0], address, lat, lon)
 
     def age(self, bands: Weighted[tuple[int, int]]) -> int:
         low, high = bands.draw(self.rng)
@@ -168,6 +173,7 @@ class Registry:
             district=home.district,
             street=home.street,
             station=home.station,
+            reviewer=home.reviewer,
             address=home.address,
             lat=home.lat,
             lon=home.lon,

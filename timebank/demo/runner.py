@@ -25,13 +25,15 @@ from timebank.demo.families import Population, build_population
 from timebank.demo.places import insert_places, plan_places
 from timebank.demo.plan import DemoPlan, Size, make_plan
 from timebank.demo.posting import count_specs, post_year
-from timebank.demo.progress import Reporter, Silent
+from timebank.demo.progress import Advance, Reporter, Silent
 from timebank.demo.specs import Ids
 from timebank.errors import Conflict
 from timebank.ledger.audit import seal_transfers
 from timebank.people.crypto import PiiVault
 from timebank.people.models import Person
 from timebank.policy import load_policy
+
+SEAL_PATIENCE_S = 10.0  # how long to wait for other clients' transactions to end
 
 
 @dataclass
@@ -50,7 +52,7 @@ class DemoResult:
     paid_visits: int = 0
     transfers: int = 0
     reversals: int = 0
-    seal_id: int | None = None
+    sealed: int = 0  # transfers covered by the seals made at the end
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -78,6 +80,30 @@ def _require_empty(session: Session, if_empty: bool) -> bool:
             rule="demo_needs_empty_database",
         )
     return not people
+
+
+def _seal(
+    factory: sessionmaker[Session], settings: Settings, expected: int, advance: Advance
+) -> int:
+    """Seal what the demo committed; returns how many transfers the new seals cover.
+
+    A seal reads only committed transfers, so it runs after the commit in its own
+    transaction. On PostgreSQL it also leaves out transfers newer than the oldest transaction
+    still running anywhere on the server: while such a transaction lasts (another client's),
+    the demo waits a little and tries again, then leaves the rest to ``timebank ledger seal``.
+    """
+    sealed = 0
+    deadline = time.monotonic() + SEAL_PATIENCE_S
+    while True:
+        with transaction(factory) as session:
+            seal = seal_transfers(session, settings=settings, at=SEAL_AT)
+            session.commit()
+        if seal is not None:
+            sealed += seal.transfer_count
+            advance(seal.transfer_count)
+        if sealed >= expected or time.monotonic() > deadline:
+            return sealed
+        time.sleep(0.5)
 
 
 def _summarise(result: DemoResult, plan: DemoPlan, pop: Population, act: Activity) -> None:
@@ -133,15 +159,7 @@ def run_demo(
             result.transfers = post_year(session, activity, ids, advance)
         with _timed(result, "commit"):
             session.commit()
-    # Sealing reads only committed transfers (on PostgreSQL, by transaction id): its own
-    # transaction, after the commit.
-    with (
-        _timed(result, "seal"),
-        report.phase("seal", 1) as advance,
-        transaction(factory) as session,
-    ):
-        seal = seal_transfers(session, settings=settings, at=SEAL_AT)
-        session.commit()
-        result.seal_id = seal.id if seal else None
-        advance(1)
+    del activity, pop  # the seal holds every leaf in memory; make room
+    with _timed(result, "seal"), report.phase("seal", result.transfers) as advance:
+        result.sealed = _seal(factory, settings, result.transfers, advance)
     return result
