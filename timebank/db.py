@@ -111,8 +111,10 @@ RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock dete
 
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, IntegrityError):
-        # A concurrent writer took the same idempotency key first: retrying finds it.
-        return True
+        # A concurrent writer took the same idempotency key first: retrying finds it. Other
+        # integrity errors (checks, the immutability triggers) would fail again: no retry.
+        orig = getattr(exc, "orig", None)
+        return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint" in str(orig)
     if isinstance(exc, OperationalError | DBAPIError):
         orig = getattr(exc, "orig", None)
         state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)

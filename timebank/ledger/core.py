@@ -324,12 +324,15 @@ def post_transfers(
         raise InvalidInput("the same idempotency key appears twice in one batch", field="key")
     conn = session.connection()  # Core statements below: no ORM work per execution
     pg = conn.dialect.name == "postgresql"
-    existing = {} if keys_checked else _fetch(conn, T.c.key, set(keys), pg=pg)
     ref_ids = {s.pending_id for s in specs if s.pending_id} | {
         s.reverses_id for s in specs if s.reverses_id
     }
-    refs = _fetch(conn, T.c.id, ref_ids, pg=pg)
+    refs = _fetch(conn, T.c.id, ref_ids, pg=pg)  # transfers never change: no lock needed
     resolved = [_resolve(s, refs) for s in specs]
+    # Lock first, then look at keys and resolutions: every transfer touches a tracked account,
+    # so an identical request in flight has committed (and is seen below) or waits behind us.
+    accounts = _lock_accounts(session, conn, resolved, locked or {}, pg=pg)
+    existing = {} if keys_checked else _fetch(conn, T.c.key, set(keys), pg=pg)
 
     results: list[Posted | None] = [None] * len(specs)
     fresh: list[tuple[int, dict[str, Any]]] = []
@@ -351,7 +354,6 @@ def post_transfers(
 
     rows = [row for _, row in fresh]
     _refuse_second_resolution(conn, rows, pg=pg)
-    accounts = _lock_accounts(session, conn, rows, locked or {}, pg=pg)
     ids = _write(session, conn, rows, accounts, refs, actor=actor, at=at, pg=pg)
     for (i, row), new_id in zip(fresh, ids, strict=True):
         results[i] = Posted(
@@ -499,7 +501,8 @@ def _apply(
         debit["service_minutes"] -= amount
     if debit["tracked"] and phase in ("single", "pending", "post"):
         available = debit["balance"] - debit["pending"]
-        if available < 0 and not debit["allow_negative"]:
+        # Debt is allowed only where a sanction reverses credits already spent (I3).
+        if available < 0 and not (debit["allow_negative"] and row["kind"] == "reversal"):
             raise InsufficientBalance(
                 f"account {row['debit_account_id']} has {available + amount} minutes available, "
                 f"{amount} needed",

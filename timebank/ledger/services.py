@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 
 from timebank.actors import Actor, Role
 from timebank.clock import LOCAL_TZ, local_date
-from timebank.errors import InvalidInput, NotFound, RuleViolation
+from timebank.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolation
 from timebank.ledger import rules
 from timebank.ledger.core import Posted, TransferSpec, post_transfers
 from timebank.ledger.models import ISSUANCE_ID, POOL_ID, REDEMPTION_ID, Account, Transfer
@@ -72,6 +72,17 @@ def open_accounts(session: Session, *, person_id: int, at: datetime) -> tuple[in
             session.flush()
             ids[kind] = account.id
     return ids["earned"], ids["received"]
+
+
+def lock_accounts(session: Session, account_ids: list[int]) -> None:
+    """Lock tracked accounts FOR UPDATE in ascending id order and refresh the loaded rows."""
+    session.execute(
+        select(Account)
+        .where(Account.id.in_(sorted(set(account_ids))))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def account_of(session: Session, person_id: int, kind: str) -> Account:
@@ -225,7 +236,8 @@ def gift(
     recipient = _facts(session, recipient_id, "recipient_id")
     earned = account_of(session, giver_id, "earned")
     received = account_of(session, recipient_id, "received")
-    session.execute(select(Account.id).where(Account.id == earned.id).with_for_update())
+    # Both accounts, ascending (DESIGN §3), before the year's totals are read.
+    lock_accounts(session, [earned.id, received.id])
     if session.execute(select(T.c.id).where(T.c.key == key)).scalar_one_or_none() is None:
         total, count, to_recipient = _year_totals(
             session, earned.id, received.id, local_date(at).year
@@ -332,6 +344,8 @@ def hold_for_care(
     rules.require_can_redeem(holder, beneficiary, relation, on=local_date(at), policy=policy)
     earned = account_of(session, holder_id, "earned")
     received = account_of(session, holder_id, "received")
+    # Decide the split on locked, fresh balances: a concurrent spend cannot slip in between.
+    lock_accounts(session, [earned.id, received.id])
     existing = (
         session.execute(
             select(Transfer).where(Transfer.key.in_([f"{key}:received", f"{key}:earned"]))
@@ -339,8 +353,13 @@ def hold_for_care(
         .scalars()
         .all()
     )
-    if existing:  # a retry: replay the same split
+    if existing:  # a retry: replay the same split, if it is the same request
         parts = {t.key.rsplit(":", 1)[1]: t.amount for t in existing}
+        if sum(parts.values()) != amount:
+            raise IdempotencyConflict(
+                f"key {key!r} already holds {sum(parts.values())} minutes, not {amount}",
+                field="key",
+            )
     else:
         from_received = min(amount, max(received.balance - received.pending, 0))
         parts = {"received": from_received, "earned": amount - from_received}
@@ -434,6 +453,13 @@ def reverse(
 
 def allow_debt(session: Session, *, person_id: int) -> None:
     """Let reversals drive a sanctioned person's accounts below zero; the debt stays visible."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person {person_id}", field="person_id")
+    if person.status != "disqualified":
+        raise RuleViolation(
+            "debt is allowed only on a disqualified person's accounts", rule="debt_only_sanctioned"
+        )
     for account in session.execute(select(Account).where(Account.person_id == person_id)).scalars():
         account.allow_negative = True
     session.flush()

@@ -69,7 +69,10 @@ class Client:
     """One process's session factory and report; ``do`` runs a use case and records it."""
 
     def __init__(self, url: str, worker: int) -> None:
-        self.engine = make_engine(url, pool_size=2, max_overflow=0)
+        # A lock held for minutes is a hang, not contention: make it an error the test reports.
+        self.engine = make_engine(
+            url, pool_size=2, max_overflow=0, connect_args={"options": "-c lock_timeout=120s"}
+        )
         self.factory = make_session_factory(self.engine)
         self.report = Report(worker)
         self.done: dict[str, list[Transfer]] = {}  # request key -> what it did
@@ -205,7 +208,9 @@ def run_mixed(world: World, worker: int, n_ops: int) -> Report:
     """``n_ops`` operations on a few hot accounts; one in five from the shared script."""
     client = Client(world.url, worker)
     rng = random.Random(1000 + worker)
-    hot, mine_holds, mine_posted = world.hot, [], []
+    hot = world.hot
+    mine_holds: list[tuple[int, int]] = []  # (hold id, amount) this process may settle
+    mine_posted: list[int] = []  # transfers this process may reverse
     try:
         for i in range(n_ops):
             if i % 5 == 0:
@@ -278,20 +283,27 @@ def run_race(world: World, worker: int, barrier: Any, queue: Any) -> None:
     client = Client(world.url, worker)
     rounds = len(world.shared_holds) // 2
     try:
-        for r in range(rounds):
-            h_own, h_same = world.shared_holds[2 * r], world.shared_holds[2 * r + 1]
-            t_own, t_same = world.shared_transfers[2 * r], world.shared_transfers[2 * r + 1]
-            steps = [
-                # Different keys, different content: exactly one may resolve the hold.
-                ("race_settle", f"p{worker}:s{r}", settle(f"p{worker}:s{r}", [h_own], 30 * worker)),
-                ("race_reverse", f"p{worker}:r{r}", reverse(f"p{worker}:r{r}", t_own)),
-                # The same key and content from both: one transfer, the other replays it.
-                ("same_settle", f"same:s{r}", settle(f"same:s{r}", [h_same], 30)),
-                ("same_reverse", f"same:r{r}", reverse(f"same:r{r}", t_same)),
-            ]
-            for op, key, fn in steps:
-                barrier.wait(timeout=60)
-                client.do(op, key, fn)
+        _race_rounds(client, world, worker, rounds, barrier)
+    except BaseException:  # e.g. the other process died: say so, and release it
+        barrier.abort()
+        client.report.unexpected.append(f"process {worker}: {traceback.format_exc()}")
     finally:
         client.engine.dispose()
         queue.put(client.report)
+
+
+def _race_rounds(client: Client, world: World, worker: int, rounds: int, barrier: Any) -> None:
+    for r in range(rounds):
+        h_own, h_same = world.shared_holds[2 * r], world.shared_holds[2 * r + 1]
+        t_own, t_same = world.shared_transfers[2 * r], world.shared_transfers[2 * r + 1]
+        steps = [
+            # Different keys, different content: exactly one may resolve the hold.
+            ("race_settle", f"p{worker}:s{r}", settle(f"p{worker}:s{r}", [h_own], 30 * worker)),
+            ("race_reverse", f"p{worker}:r{r}", reverse(f"p{worker}:r{r}", t_own)),
+            # The same key and content from both: one transfer, the other replays it.
+            ("same_settle", f"same:s{r}", settle(f"same:s{r}", [h_same], 30)),
+            ("same_reverse", f"same:r{r}", reverse(f"same:r{r}", t_same)),
+        ]
+        for op, key, fn in steps:
+            barrier.wait(timeout=240)  # only a hang should break it
+            client.do(op, key, fn)

@@ -86,6 +86,7 @@ class Who:
     status: str
     earned: int
     received: int
+    heir: int | None = None  # the beneficiary named for the estate
 
 
 @dataclass
@@ -364,6 +365,31 @@ class Model:
             raise Refused(InvalidInput)
         spec = Tr(key, "reversal", "single", original.credit, original.debit, original.amount)
         return self.post([replace(spec, reverses_id=transfer_id)])
+
+    def settle_estate(self, *, person: int) -> Plan:
+        """A deceased person's available coins go to a living verified direct relative they
+        named, else to the pool; held coins stay. Once done, it only replays."""
+        who = self.persons[person]
+        if who.status != "deceased":
+            raise Refused(RuleViolation, "estate_deceased")
+        target = POOL_ID
+        heir = self.persons.get(who.heir) if who.heir is not None else None
+        if (
+            heir is not None
+            and heir.status not in ("deceased", "exited")
+            and self.kin.get(frozenset({person, heir.id})) in DIRECT
+        ):
+            target = heir.received
+        specs = []
+        for kind, account in (("earned", who.earned), ("received", who.received)):
+            key = f"estate:{person}:{kind}"
+            done = self.transfers.get(self.by_key.get(key, 0))
+            amount = done.amount if done else self.available(account)
+            if amount > 0:
+                credit = done.credit if done else target
+                spec = Tr(key, "bequest", "single", account, credit, amount)
+                specs.append(replace(spec, reference=f"person:{person}"))
+        return self.post(specs)
 
     def disqualify(self, person: int) -> None:
         who = self.persons[person]

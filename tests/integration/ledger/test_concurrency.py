@@ -31,8 +31,10 @@ pytestmark = [
 SETTINGS = Settings(env="test")
 T = Transfer.__table__
 A = Account.__table__
-KIN = ((0, 1, "spouse"), (2, 3, "spouse"), (0, 2, "parent"), (1, 3, "grandparent"))
-KIN += ((4, 5, "spouse"), (6, 7, "parent"), (8, 9, "spouse"))
+KIN = (
+    *((0, 1, "spouse"), (2, 3, "spouse"), (0, 2, "parent"), (1, 3, "grandparent")),  # hot
+    *((4, 5, "spouse"), (6, 7, "parent"), (8, 9, "spouse")),
+)
 SHARED = 40  # holds, and transfers, that processes fight over
 
 
@@ -162,14 +164,21 @@ def test_two_processes_race_for_one_hold_and_one_reversal(fresh_engine: Engine) 
     seeded = _transfer_ids(fresh_engine)
     ctx = multiprocessing.get_context("spawn")
     barrier, queue = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=cw.run_race, args=(world, w, barrier, queue)) for w in (0, 1)]
-    for p in procs:
-        p.start()
-    reports = sorted((queue.get(timeout=300) for _ in procs), key=lambda r: r.worker)
-    for p in procs:
-        p.join(timeout=60)
-    assert [p.exitcode for p in procs] == [0, 0]
+    procs = [
+        ctx.Process(target=cw.run_race, args=(world, w, barrier, queue), daemon=True)
+        for w in (0, 1)
+    ]
+    try:
+        for p in procs:
+            p.start()
+        reports = sorted((queue.get(timeout=600) for _ in procs), key=lambda r: r.worker)
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
     assert [u for r in reports for u in r.unexpected] == []
+    assert [p.exitcode for p in procs] == [0, 0]
     _check_whole(fresh_engine, seeded, reports)
 
     rounds = SHARED // 2

@@ -1,8 +1,7 @@
-"""Ledger defects found by the stateful and concurrency tests, each pinned by its smallest case.
-
-They are strict xfails: each documents what DESIGN §3 asks for, fails today, and turns the run
-red (XPASS) once fixed, so the marker is removed with the fix. The stateful test keeps these
-inputs out of its generated steps (see its docstring).
+"""Ledger defects found by the stateful and concurrency tests, each pinned by its smallest case
+and kept as a regression test now that it is fixed: in-flight retries are replayed (lock before
+key look-up), a hold retried with another amount is refused, only reversals may overdraw a
+sanctioned account, gifts lock in ascending order, and a hold's split is decided under lock.
 """
 
 from __future__ import annotations
@@ -19,15 +18,14 @@ from tests.factories import make_kin, make_person
 from timebank.actors import Actor, Role
 from timebank.clock import FixedClock
 from timebank.db import make_session_factory, transaction
-from timebank.errors import Conflict, IdempotencyConflict, InsufficientBalance
+from timebank.errors import IdempotencyConflict, InsufficientBalance, RuleViolation
 from timebank.ledger import services as ledger
-from timebank.ledger.core import Posted
-from timebank.ledger.models import Transfer
+from timebank.ledger.core import Posted, TransferSpec, post_transfers
+from timebank.ledger.models import POOL_ID, Transfer
 from timebank.policy import Policy
 
 POLICY = Policy()
 STATION = Actor(role=Role.STATION, org_id=1, district_code="110105")
-DID_NOT_RAISE = pytest.fail.Exception
 
 
 def _credit(session: Session, clock: FixedClock, person_id: int, minutes: int, key: str) -> None:
@@ -58,12 +56,6 @@ def _hold(session: Session, clock: FixedClock, holder_id: int, amount: int, key:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DID_NOT_RAISE,
-    reason="I4: services.hold_for_care replays the parts stored under the key without "
-    "comparing the amount asked for, so the same key with another amount returns the old hold",
-)
 def test_hold_retried_with_another_amount_is_refused(session: Session, clock: FixedClock) -> None:
     elder = make_person(session, birth=date(1950, 1, 1))
     _credit(session, clock, elder.id, 240, "earn")
@@ -73,23 +65,28 @@ def test_hold_retried_with_another_amount_is_refused(session: Session, clock: Fi
         _hold(session, clock, elder.id, 60, "need:1:hold")  # returns the 120-minute hold
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=DID_NOT_RAISE,
-    reason="I3: core._apply lets an allow_negative account be overdrawn by any debit (a "
-    "donation here), not only by a reversal; allow_debt does not check the person is sanctioned",
-)
 def test_debt_allowance_lets_only_reversals_overdraw(session: Session, clock: FixedClock) -> None:
     v = make_person(session)
     _credit(session, clock, v.id, 60, "earn")
+    with pytest.raises(RuleViolation) as err:
+        ledger.allow_debt(session, person_id=v.id)
+    assert err.value.rule == "debt_only_sanctioned"
+    v.status = "disqualified"
     ledger.allow_debt(session, person_id=v.id)
-    with pytest.raises(InsufficientBalance):
-        ledger.donate(
+    earned = ledger.account_of(session, v.id, "earned")
+    with pytest.raises(InsufficientBalance):  # the engine itself, past the use case's rules
+        post_transfers(
             session,
-            actor=Actor(role=Role.VOLUNTEER, person_id=v.id),
-            key="d",
-            donor_id=v.id,
-            amount=600,  # 540 minutes the person never had now sit in the city pool
+            [
+                TransferSpec(
+                    key="d",
+                    kind="donation",
+                    debit_account_id=earned.id,
+                    credit_account_id=POOL_ID,
+                    amount=600,
+                )
+            ],
+            actor="test",
             at=clock.now(),
         )
 
@@ -112,13 +109,6 @@ def _row_locks(session: Session) -> list[list[int]]:
 
 @pytest.mark.postgres
 @ON_POSTGRES
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="DESIGN §3 locks rows in ascending id order: services.gift locks the giver's earned "
-    "account first, then core locks the recipient's lower-id received account (deadlock risk "
-    "against reversals and multi-holder settlements, resolved only by PostgreSQL's detector)",
-)
 def test_gift_locks_accounts_in_ascending_order(session: Session, clock: FixedClock) -> None:
     parent = make_person(session, birth=date(1955, 1, 1))  # lower account ids
     child = make_person(session, birth=date(1985, 1, 1))
@@ -144,13 +134,6 @@ def test_gift_locks_accounts_in_ascending_order(session: Session, clock: FixedCl
 
 @pytest.mark.postgres
 @ON_POSTGRES
-@pytest.mark.xfail(
-    strict=True,
-    raises=InsufficientBalance,
-    reason="services.hold_for_care splits the hold (received coins first) on an unlocked read "
-    "of the received account; a concurrent spend in between makes core refuse a hold the "
-    "holder can pay",
-)
 def test_hold_split_is_decided_under_the_lock(fresh_engine: Engine, clock: FixedClock) -> None:
     """A donation from the received account commits while the hold is being prepared."""
     factory = make_session_factory(fresh_engine)
@@ -205,20 +188,14 @@ def test_hold_split_is_decided_under_the_lock(fresh_engine: Engine, clock: Fixed
 @ON_POSTGRES
 @pytest.mark.parametrize(
     ("use_case", "refused_by"),
-    [("donate", "FOR UPDATE"), ("reverse", "ledger_transfers.reverses_id IN")],
-)
-@pytest.mark.xfail(
-    strict=True,
-    raises=(InsufficientBalance, Conflict),
-    reason="I4: core.post_transfers looks the key up before locking the accounts and before "
-    "refusing a second reversal; when the same request commits in between, the retry is "
-    "refused (InsufficientBalance, Conflict) instead of getting the original back",
+    [("donate", "FOR UPDATE"), ("reverse", "FOR UPDATE")],
 )
 def test_same_request_in_flight_is_replayed_not_refused(
     fresh_engine: Engine, clock: FixedClock, use_case: str, refused_by: str
 ) -> None:
-    """A client retries while its first request is still running; the first commits while the
-    retry is between its key lookup and ``refused_by``. The retry must get the original."""
+    """A client retries while its first request is still running; the first commits just
+    before the retry takes its account locks (the last moment it can: after that the first
+    would wait for the retry). The retry must get the original, not a refusal."""
     factory = make_session_factory(fresh_engine)
     with transaction(factory) as s:
         v = make_person(s)

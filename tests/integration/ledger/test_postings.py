@@ -297,6 +297,7 @@ def test_reversal_once_and_debt_only_when_allowed(session: Session, clock: Fixed
         ledger.reverse(
             session, actor=ADMIN, key="rev", transfer_id=c.id, reason="fraud", at=clock.now()
         )
+    v.status = "disqualified"
     ledger.allow_debt(session, person_id=v.id)
     rev = ledger.reverse(
         session, actor=ADMIN, key="rev", transfer_id=c.id, reason="fraud", at=clock.now()
