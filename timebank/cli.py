@@ -148,6 +148,32 @@ def demo(
         )
     timings = ", ".join(f"{phase} {sec:.1f}s" for phase, sec in result.seconds.items())
     console.print(f"[green]done[/green] in {sum(result.seconds.values()):.1f}s: {timings}")
+    _demo_sign_ins()
+
+
+def _demo_sign_ins() -> None:
+    """Sign-in accounts for one person of each role, so the demo city can be used at once."""
+    from timebank.auth.passwords import Passwords, make_hasher
+    from timebank.web.demo_accounts import PASSWORD, PHONES, create_demo_accounts
+
+    settings = get_settings()
+
+    def go(session: Session) -> None:
+        create_demo_accounts(
+            session,
+            passwords=Passwords(make_hasher(fast=settings.env == "test")),
+            at=SystemClock().now(),
+        )
+        session.commit()
+
+    _run(go)
+    table = Table(title="演示账号 Demo sign-ins")
+    table.add_column("role")
+    table.add_column("phone")
+    for role, phone in PHONES.items():
+        table.add_row(role, phone)
+    console.print(table)
+    console.print(f"password for all: {PASSWORD}")
 
 
 def _person_id(session: Session, person: str) -> int:

@@ -21,6 +21,7 @@ from timebank.db import transaction
 from timebank.demo import persist
 from timebank.demo.activity import Activity, simulate
 from timebank.demo.calendar import DAYS, SEAL_AT
+from timebank.demo.care_rows import insert_care
 from timebank.demo.families import Population, build_population
 from timebank.demo.places import insert_places, plan_places
 from timebank.demo.plan import DemoPlan, Size, make_plan
@@ -157,6 +158,15 @@ def run_demo(
         ids = Ids(prefix=plan.prefix, first_person=first.person, first_account=first.account)
         with _timed(result, "activity"), report.phase("activity", count_specs(activity)) as advance:
             result.transfers = post_year(session, activity, ids, advance)
+        with _timed(result, "care"), report.phase("care", len(activity.visits)) as advance:
+            insert_care(
+                session,
+                pop,
+                activity,
+                first_person=first.person,
+                first_org=first.org,
+                advance=advance,
+            )
         with _timed(result, "commit"):
             session.commit()
     del activity, pop  # the seal holds every leaf in memory; make room
