@@ -122,6 +122,7 @@ def demo(
             size=size,
             if_empty=if_empty,
             reporter=RichReporter(console),
+            extras=_demo_sign_ins,
         )
     if result is None:
         console.print("people already exist: demo skipped (--if-empty)")
@@ -148,25 +149,23 @@ def demo(
         )
     timings = ", ".join(f"{phase} {sec:.1f}s" for phase, sec in result.seconds.items())
     console.print(f"[green]done[/green] in {sum(result.seconds.values()):.1f}s: {timings}")
-    _demo_sign_ins()
+    _print_sign_ins()
 
 
-def _demo_sign_ins() -> None:
+def _demo_sign_ins(session: Session) -> None:
     """Sign-in accounts for one person of each role, so the demo city can be used at once."""
     from timebank.auth.passwords import Passwords, make_hasher
-    from timebank.web.demo_accounts import PASSWORD, PHONES, create_demo_accounts
+    from timebank.web.demo_accounts import create_demo_accounts
 
-    settings = get_settings()
+    fast = get_settings().env == "test"
+    create_demo_accounts(
+        session, passwords=Passwords(make_hasher(fast=fast)), at=SystemClock().now()
+    )
 
-    def go(session: Session) -> None:
-        create_demo_accounts(
-            session,
-            passwords=Passwords(make_hasher(fast=settings.env == "test")),
-            at=SystemClock().now(),
-        )
-        session.commit()
 
-    _run(go)
+def _print_sign_ins() -> None:
+    from timebank.web.demo_accounts import PASSWORD, PHONES
+
     table = Table(title="演示账号 Demo sign-ins")
     table.add_column("role")
     table.add_column("phone")

@@ -9,7 +9,7 @@ already holds people: ``if_empty`` makes that a quiet no-op, otherwise it is ref
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -127,6 +127,7 @@ def run_demo(
     size: Size | str,
     if_empty: bool = False,
     reporter: Reporter | None = None,
+    extras: Callable[[Session], None] | None = None,
 ) -> DemoResult | None:
     """Seed the demo city; None when ``if_empty`` found people already there."""
     plan = make_plan(seed, size)
@@ -167,6 +168,9 @@ def run_demo(
                 first_org=first.org,
                 advance=advance,
             )
+        if extras is not None:  # e.g. sign-in accounts, in the same transaction and seal
+            with _timed(result, "extras"):
+                extras(session)
         with _timed(result, "commit"):
             session.commit()
     del activity, pop  # the seal holds every leaf in memory; make room
