@@ -4,9 +4,9 @@ visit history, dashboards and supervision scans see the same year the ledger rec
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from timebank.care.models import Need, Visit
@@ -103,7 +103,7 @@ def insert_care(
         )
     for rows, model in ((needs, Need), (visits, Visit)):
         for i in range(0, len(rows), CHUNK):
-            session.execute(insert(model.__table__), rows[i : i + CHUNK])
+            session.execute(insert(cast(Table, model.__table__)), rows[i : i + CHUNK])
             advance(len(rows[i : i + CHUNK]) // 2)
     if session.get_bind().dialect.name == "postgresql":
         for table in ("needs", "visits"):
