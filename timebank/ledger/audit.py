@@ -2,7 +2,8 @@
 
 Sealing never blocks writers. On PostgreSQL every transfer records its inserting transaction
 id; a seal covers the transfers whose txid lies below the oldest transaction still running
-(``pg_snapshot_xmin``), so a slow writer's transfers simply fall into the next seal. On SQLite
+*in this database* (``_pg_horizon``), so a slow writer's transfers simply fall into the next
+seal, and transactions of other databases on the server never hold sealing back. On SQLite
 writers are serialised, so ids commit in order and a seal covers an id range.
 """
 
@@ -28,6 +29,37 @@ def _is_pg(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def _pg_horizon(session: Session) -> int:
+    """The oldest transaction id that may still be running in this database (64-bit).
+
+    Order matters: first the next unassigned xid ``x``; then the running transactions of this
+    database. A transaction with an xid below ``x`` that is not listed had finished before the
+    list was read, so the later SELECT of transfers sees its rows if it committed.
+    """
+    x = int(
+        session.execute(
+            text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        ).scalar_one()
+    )
+    session.execute(text("SELECT pg_stat_clear_snapshot()"))  # no cached activity list
+    running = session.execute(
+        text(
+            "SELECT backend_xid::text::bigint FROM pg_stat_activity "
+            "WHERE datname = current_database() AND backend_xid IS NOT NULL "
+            "AND pid <> pg_backend_pid() "
+            "UNION ALL SELECT transaction::text::bigint FROM pg_prepared_xacts "
+            "WHERE database = current_database()"
+        )
+    ).scalars()
+    horizon = x
+    for low32 in running:  # 32-bit xids: put each in x's epoch, or the one before
+        full = (x >> 32 << 32) | int(low32)
+        if full >= x:
+            full -= 1 << 32
+        horizon = min(horizon, full)
+    return horizon
+
+
 def seal_transfers(session: Session, *, settings: Settings, at: datetime) -> Seal | None:
     """Seal every transfer committed since the last seal; None when there is nothing new."""
     pg = _is_pg(session)
@@ -36,9 +68,7 @@ def seal_transfers(session: Session, *, settings: Settings, at: datetime) -> Sea
     prev = session.execute(select(Seal).order_by(Seal.id.desc()).limit(1)).scalar_one_or_none()
     low = prev.horizon if prev else 0
     if pg:
-        high = session.execute(
-            text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        ).scalar_one()
+        high = _pg_horizon(session)
         window = (T.c.txid >= low) & (T.c.txid < high)
     else:
         high = session.execute(select(func.coalesce(func.max(T.c.id), 0))).scalar_one()

@@ -147,3 +147,22 @@ def test_seal_rows_are_immutable(fresh_engine: Engine, clock: FixedClock) -> Non
     seal_all(fresh_engine, clock)
     with pytest.raises(DBAPIError, match="immutable"), fresh_engine.begin() as conn:
         conn.execute(text(f"DELETE FROM {Seal.__tablename__}"))
+
+
+def test_open_transaction_in_another_database_does_not_stall_sealing(
+    fresh_engine: Engine, clock: FixedClock
+) -> None:
+    if fresh_engine.dialect.name != "postgresql":
+        pytest.skip("transaction ids are PostgreSQL's")
+    from sqlalchemy import create_engine
+
+    from tests.conftest import PG_SERVER
+
+    other = create_engine(PG_SERVER)
+    with other.connect() as conn:
+        conn.execute(text("SELECT pg_current_xact_id()"))  # holds an xid, stays open
+        _committed_credits(fresh_engine, clock, 2, "o")
+        with transaction(make_session_factory(fresh_engine)) as s:
+            seal = seal_transfers(s, settings=SETTINGS, at=clock.now())
+            assert seal is not None and seal.transfer_count == 2
+    other.dispose()
