@@ -34,7 +34,9 @@ typecheck: install
 
 # The whole suite: lint, types, unit, integration (SQLite and PostgreSQL), functional, e2e.
 test: lint typecheck
-	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadgroup --ignore=tests/e2e $(PYTEST_ARGS)
+	# The browser journeys share one server and build on each other: one process, in order.
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 unit: install
 	$(BIN)/pytest tests/unit -q
