@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 from timebank.cli import _run, app, console, err_console
 from timebank.clock import LOCAL_TZ, SystemClock
 from timebank.errors import InvalidInput
-from timebank.supervision.events import Rule
 
 supervise_app = typer.Typer(help="Supervision: fraud detection and cases.", no_args_is_help=True)
 app.add_typer(supervise_app, name="supervise")
 
-STEPS = ("visits", "transfers", "accounts", *(r.value for r in Rule))
+TABLES = ("visits", "transfers", "accounts")
 
 
 def _since(text: str | None) -> datetime | None:
@@ -42,6 +41,7 @@ def scan(
 ) -> None:
     """Run every rule over visits, gifts, donations and redemptions; store the new alerts,
     remind the accounts and put them on the watch list. Known alerts are not stored twice."""
+    from timebank.supervision.events import Rule
     from timebank.supervision.services import ScanSummary, scan_and_record
 
     progress = Progress(
@@ -53,7 +53,7 @@ def scan(
         transient=True,
         disable=as_json,
     )
-    task = progress.add_task("loading", total=len(STEPS) + 1)
+    task = progress.add_task("loading", total=len(TABLES) + len(Rule) + 1)
 
     def step(name: str, _count: int) -> None:
         progress.update(task, advance=1, description=name)

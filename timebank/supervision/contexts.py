@@ -1,32 +1,59 @@
-"""Write-time contexts: one record and the recent history its checks need, in two queries.
+"""Write-time contexts: one record and the recent history its checks need, by index.
 
 The history follows ``live.VisitContext`` / ``live.TransferContext`` (and ``replay.History``,
-which cuts the same windows from whole tables). The duration baseline is the one the last full
-scan measured, cached for a few minutes per process.
+which cuts the same windows from whole tables): a visit's volunteer's visits around it and the
+pair's visits before it (``ix_visits_volunteer_start``); a transfer's account's transfers
+before it (``ix_ledger_transfers_debit`` / ``_credit``). The duration baseline is the one the
+last full scan measured, cached for a few minutes per process.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from timebank.care.models import Need
 from timebank.care.models import Visit as VisitRow
-from timebank.ledger.models import Transfer
+from timebank.catalog.models import ServiceItem
+from timebank.ledger.models import Account, Transfer
 from timebank.people.models import Person
-from timebank.supervision import repository as repo
-from timebank.supervision.events import Account, Donation, Gift, Redemption, Visit
+from timebank.supervision.events import Account as AccountFact
+from timebank.supervision.events import Donation, Gift, Redemption, Visit
 from timebank.supervision.live import TransferContext, VisitContext
 from timebank.supervision.models import ScanRun
 from timebank.supervision.params import DetectorParams
+from timebank.supervision.repository import CLAIMED
 
 Baseline = dict[str, tuple[float, float]]
+TransferEvent = Gift | Donation | Redemption
+E = TypeVar("E", Gift, Donation, Redemption)
 _BASELINE_TTL_S = 300.0
 _baseline_cache: dict[str, tuple[float, Baseline | None]] = {}
 _DAY = timedelta(days=1)
+
+_VISIT_COLUMNS = (
+    VisitRow.id,
+    VisitRow.volunteer_id,
+    VisitRow.elder_id,
+    VisitRow.scheduled_start,
+    VisitRow.scheduled_end,
+    VisitRow.check_in_at,
+    VisitRow.check_out_at,
+    ServiceItem.category_code,
+    VisitRow.credited_minutes,
+    Need.station_id,
+    Need.lat,
+    Need.lon,
+    VisitRow.check_in_lat,
+    VisitRow.check_in_lon,
+    VisitRow.check_in_device,
+    VisitRow.confirm_device,
+    VisitRow.source,
+)
 
 
 def duration_baseline(session: Session) -> Baseline | None:
@@ -47,108 +74,213 @@ def forget_baseline() -> None:
     _baseline_cache.clear()
 
 
-def _visits(session: Session, *conditions: Any) -> list[Visit]:
-    stmt = repo.visit_query(repo.dialect_of(session)).where(*conditions)
-    rows = session.execute(stmt).all()
-    table = repo.visit_table([list(c) for c in zip(*rows, strict=True)] if rows else [[]] * 15)
-    return table.to_visits(range(len(table)))
+def _visit(row: Any) -> Visit:
+    (vid, vol, elder, s0, e0, s1, e1, cat, credited, station, lat, lon, clat, clon, cdev, fdev) = (
+        row[:16]
+    )
+    return Visit(
+        id=vid,
+        volunteer_id=vol,
+        elder_id=elder,
+        start=s1 or s0,
+        end=e1 or e0,
+        category=cat,
+        credited_minutes=credited or 0,
+        station_id=station or 0,
+        elder_lat=lat,
+        elder_lon=lon,
+        checkin_lat=clat,
+        checkin_lon=clon,
+        checkin_device=cdev,
+        confirm_device=fdev,
+        source="offline" if row[16] == "offline" else "online",
+    )
+
+
+def _claimed(*columns: Any) -> Any:
+    return (
+        select(*_VISIT_COLUMNS, *columns)
+        .join(Need, Need.id == VisitRow.need_id)
+        .join(ServiceItem, ServiceItem.id == Need.item_id)
+        .where(VisitRow.status.in_(CLAIMED))
+    )
+
+
+# Built once: a write-time check runs them with new values, so SQLAlchemy's compiled cache is
+# hit without rebuilding (or re-keying) a statement per event.
+_VISIT = (
+    _claimed(Person.activated_at, Person.created_at)
+    .join(Person, Person.id == VisitRow.volunteer_id)
+    .where(VisitRow.id == bindparam("id"))
+)
+_STARTS = VisitRow.scheduled_start
+_HISTORY = _claimed().where(
+    or_(
+        and_(
+            VisitRow.volunteer_id == bindparam("vol"),
+            _STARTS.between(bindparam("near_lo"), bindparam("near_hi")),
+        ),
+        and_(
+            VisitRow.volunteer_id == bindparam("vol"),
+            VisitRow.elder_id == bindparam("elder"),
+            _STARTS.between(bindparam("pair_lo"), bindparam("pair_hi")),
+        ),
+        and_(
+            VisitRow.volunteer_id == bindparam("elder"),
+            VisitRow.elder_id == bindparam("vol"),
+            _STARTS.between(bindparam("pair_lo"), bindparam("pair_hi")),
+        ),
+    )
+)
 
 
 def visit_with_context(
     session: Session, visit_id: int, params: DetectorParams
 ) -> tuple[Visit, VisitContext] | None:
     """A claimed visit and its history; None when the visit claims no time (yet)."""
-    found = _visits(session, VisitRow.id == visit_id)
-    if not found:
+    conn = session.connection()
+    row = conn.execute(_VISIT, {"id": visit_id}).first()
+    if row is None:
         return None
-    visit = found[0]
+    visit = _visit(row)
     vol, elder = visit.volunteer_id, visit.elder_id
     span = timedelta(days=params.context_days) + _DAY
     window = timedelta(days=params.pair_window_days) + _DAY
-    mine = and_(
-        VisitRow.volunteer_id == vol,
-        VisitRow.scheduled_start.between(visit.start - span, visit.start + span),
-    )
-    pair = and_(
-        or_(
-            and_(VisitRow.volunteer_id == vol, VisitRow.elder_id == elder),
-            and_(VisitRow.volunteer_id == elder, VisitRow.elder_id == vol),
-        ),
-        VisitRow.scheduled_start.between(visit.start - window, visit.start + _DAY),
-    )
-    history = [v for v in _visits(session, or_(mine, pair)) if v.id != visit_id]
-    near = [v for v in history if v.volunteer_id == vol and abs(v.start - visit.start) <= span]
-    pairs = [
+    bounds = {
+        "vol": vol,
+        "elder": elder,
+        "near_lo": visit.start - span,
+        "near_hi": visit.start + span,
+        "pair_lo": visit.start - window,
+        "pair_hi": visit.start + _DAY,
+    }
+    history = [v for v in map(_visit, conn.execute(_HISTORY, bounds)) if v.id != visit_id]
+    pair = [
         v
         for v in history
-        if {v.volunteer_id, v.elder_id} == {vol, elder} and v.start <= visit.start
+        if {v.volunteer_id, v.elder_id} == {vol, elder}
+        and visit.start - window <= v.start <= visit.start
     ]
-    created = session.execute(
-        select(Person.activated_at, Person.created_at).where(Person.id == vol)
-    ).one_or_none()
-    account = None if created is None else Account(vol, created[0] or created[1])
     context = VisitContext(
-        volunteer_visits=near,
-        pair_visits=[v for v in pairs if visit.start - v.start <= window],
-        account=account,
+        volunteer_visits=[
+            v for v in history if v.volunteer_id == vol and abs(v.start - visit.start) <= span
+        ],
+        pair_visits=pair,
+        account=AccountFact(vol, row[17] or row[18]),
         duration_baseline=duration_baseline(session),
     )
     return visit, context
 
 
-TransferEvent = Gift | Donation | Redemption
+_DEBIT, _CREDIT = aliased(Account), aliased(Account)
 
 
-def _transfers(session: Session, build: Any) -> list[TransferEvent]:
-    q = repo.transfer_query(repo.dialect_of(session))
-    rows = session.execute(build(q)).all()
-    table = repo.transfer_table([list(c) for c in zip(*rows, strict=True)] if rows else [[]])
-    return table.to_events(range(len(table)))
+def _moves(*conditions: Any) -> Any:
+    """Transfers with the people on both sides (``None`` for a system account)."""
+    return (
+        select(
+            Transfer.id,
+            Transfer.kind,
+            Transfer.phase,
+            _DEBIT.person_id,
+            _CREDIT.person_id,
+            Transfer.amount,
+            Transfer.created_at,
+            Transfer.debit_account_id,
+            Transfer.credit_account_id,
+        )
+        .join(_DEBIT, _DEBIT.id == Transfer.debit_account_id)
+        .join(_CREDIT, _CREDIT.id == Transfer.credit_account_id)
+        .where(*conditions)
+    )
+
+
+_LO: Any = bindparam("lo")
+_AT: Any = bindparam("at")
+_TRANSFER = _moves(Transfer.id == bindparam("id"))
+_GIFTS = _moves(
+    Transfer.kind == "gift",
+    or_(
+        and_(
+            Transfer.debit_account_id == bindparam("debit"), Transfer.created_at.between(_LO, _AT)
+        ),
+        and_(
+            Transfer.credit_account_id == bindparam("credit"),
+            Transfer.created_at.between(bindparam("fan_lo"), _AT),
+        ),
+    ),
+)
+_DONATIONS = _moves(
+    Transfer.kind == "donation",
+    _DEBIT.person_id == bindparam("person"),
+    Transfer.created_at.between(_LO, _AT),
+)
+_RECEIVED = _moves(
+    Transfer.kind == "gift",
+    _CREDIT.person_id == bindparam("person"),
+    Transfer.created_at.between(_LO, _AT),
+)
+_SPENT = _moves(
+    Transfer.kind == "service_payment",
+    _DEBIT.person_id == bindparam("person"),
+    Transfer.created_at.between(_LO, _AT),
+)
+
+
+def _event(row: Any) -> TransferEvent | None:
+    tid, kind, phase, debtor, creditor, amount, at = row[:7]
+    if debtor is None:
+        return None
+    if kind == "gift" and creditor is not None:
+        return Gift(tid, debtor, creditor, amount, at)
+    if kind == "donation":
+        return Donation(tid, debtor, amount, at)
+    if kind == "service_payment" and phase in ("single", "post"):
+        return Redemption(tid, debtor, amount, at)
+    return None
+
+
+def _of(rows: Any, cls: type[E]) -> list[E]:
+    return [e for e in map(_event, rows) if isinstance(e, cls)]
 
 
 def transfer_with_context(
     session: Session, transfer_id: int, params: DetectorParams
 ) -> tuple[TransferEvent, TransferContext] | None:
     """A gift, donation or redemption and its history; None for any other transfer."""
-    found = _transfers(session, lambda q: q.stmt.where(Transfer.id == transfer_id))
-    if not found:
+    conn = session.connection()
+    row = conn.execute(_TRANSFER, {"id": transfer_id}).first()
+    event = None if row is None else _event(row)
+    if row is None or event is None:
         return None
-    event = found[0]
-
-    def since(days: float = 0, hours: float = 0) -> Any:
-        return Transfer.created_at.between(event.at - timedelta(days=days, hours=hours), event.at)
-
-    def history(q: repo.TransferQuery) -> Any:
-        if isinstance(event, Gift):
-            own = and_(
-                Transfer.kind == "gift",
-                q.debit.person_id == event.giver_id,
-                since(params.gift_count_window_days),
-            )
-            received = and_(
-                Transfer.kind == "gift",
-                q.credit.person_id == event.recipient_id,
-                since(params.gift_fan_in_days),
-            )
-            return q.stmt.where(or_(own, received))
-        if isinstance(event, Donation):
-            return q.stmt.where(
-                Transfer.kind == "donation",
-                q.debit.person_id == event.donor_id,
-                since(params.donation_count_window_days),
-            )
-        return q.stmt.where(
-            or_(
-                and_(Transfer.kind == "gift", q.credit.person_id == event.person_id),
-                and_(Transfer.kind == "service_payment", q.debit.person_id == event.person_id),
+    at = event.at
+    if isinstance(event, Gift):
+        gifts = _of(
+            conn.execute(
+                _GIFTS,
+                {
+                    "debit": row[7],
+                    "credit": row[8],
+                    "lo": at - timedelta(days=params.gift_count_window_days),
+                    "fan_lo": at - timedelta(days=params.gift_fan_in_days),
+                    "at": at,
+                },
             ),
-            since(hours=params.gift_redeem_hours),
+            Gift,
         )
-
-    rows = _transfers(session, history)
-    context = TransferContext(
-        gifts=[e for e in rows if isinstance(e, Gift)],
-        donations=[e for e in rows if isinstance(e, Donation)],
-        redemptions=[e for e in rows if isinstance(e, Redemption)],
+        return event, TransferContext(gifts=gifts)
+    if isinstance(event, Donation):
+        lo = at - timedelta(days=params.donation_count_window_days)
+        donations = _of(
+            conn.execute(_DONATIONS, {"person": event.donor_id, "lo": lo, "at": at}), Donation
+        )
+        return event, TransferContext(donations=donations)
+    window = {
+        "person": event.person_id,
+        "lo": at - timedelta(hours=params.gift_redeem_hours),
+        "at": at,
+    }
+    return event, TransferContext(
+        gifts=_of(conn.execute(_RECEIVED, window), Gift),
+        redemptions=_of(conn.execute(_SPENT, window), Redemption),
     )
-    return event, context

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
 from timebank.audit.services import record_act
-from timebank.auth.notify import Notifier, OutboxNotifier
+from timebank.auth.models import OutboxMessage
+from timebank.auth.notify import Notifier
 from timebank.people.models import Organisation, Person
 from timebank.supervision import events
 from timebank.supervision.models import Alert, AlertPerson, Watch
@@ -102,7 +103,6 @@ def record_alerts(
         )
         fresh += [wanted[k] for k in chunk if k not in known]
     result.known = len(wanted) - len(fresh)
-    placed = _districts(session, fresh)
     links: list[dict[str, int]] = []
     for i in range(0, len(fresh), _BATCH):
         rows = [
@@ -122,7 +122,7 @@ def record_alerts(
                 "created_at": at,
             }
             for a, (station, district) in zip(
-                fresh[i : i + _BATCH], placed[i : i + _BATCH], strict=True
+                fresh[i : i + _BATCH], _districts(session, fresh[i : i + _BATCH]), strict=True
             )
         ]
         stmt = insert_ignoring(session, Alert, rows, "dedup_key")
@@ -133,8 +133,11 @@ def record_alerts(
     if links:
         session.execute(insert(AlertPerson), links)
     per_person = Counter(link["person_id"] for link in links)
-    result.watched = _watch(session, per_person, at)
-    result.reminded = _remind(session, per_person, at, notifier or OutboxNotifier())
+    people = sorted(per_person)
+    for i in range(0, len(people), _BATCH):
+        batch = Counter({p: per_person[p] for p in people[i : i + _BATCH]})
+        result.watched += _watch(session, batch, at)
+        result.reminded += _remind(session, batch, at, notifier)
     if result.new_ids:
         record_act(
             session,
@@ -168,12 +171,14 @@ def _watch(session: Session, per_person: Counter[int], at: datetime) -> int:
                 lifted_at=None,
                 lifted_by=None,
             )
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="fetch")
         )
     return len(per_person)
 
 
-def _remind(session: Session, per_person: Counter[int], at: datetime, notifier: Notifier) -> int:
+def _remind(
+    session: Session, per_person: Counter[int], at: datetime, notifier: Notifier | None
+) -> int:
     """One reminder a day per watched person with a phone (others hear it from their station)."""
     if not per_person:
         return 0
@@ -187,15 +192,19 @@ def _remind(session: Session, per_person: Counter[int], at: datetime, notifier: 
         )
         .order_by(Watch.person_id)
     ).all()
-    for person_id, phone in due:
-        notifier.send_sms(
-            session, phone=phone, text=REMINDER.format(n=per_person[person_id]), at=at
-        )
+    texts = [(phone, REMINDER.format(n=per_person[person_id])) for person_id, phone in due]
+    if notifier is None:  # the local outbox, as ``OutboxNotifier`` writes it, in one statement
+        rows = [{"channel": "sms", "recipient": p, "body": t, "created_at": at} for p, t in texts]
+        if rows:
+            session.execute(insert(OutboxMessage), rows)
+    else:
+        for phone, text in texts:
+            notifier.send_sms(session, phone=phone, text=text, at=at)
     if due:
         session.execute(
             update(Watch)
             .where(Watch.person_id.in_([p for p, _ in due]))
             .values(reminded_at=at)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="fetch")
         )
     return len(due)

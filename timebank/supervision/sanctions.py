@@ -1,4 +1,4 @@
-"""Sanctions of a confirmed fraud, appeals against them, and reinstatement.
+"""Sanctions of a confirmed fraud: disqualification, reversals, the untrustworthy list.
 
 Confirmed fraud: each person is disqualified (which freezes the account and cancels their
 qualifications), may now carry a debt, and loses the named credits through reversal transfers
@@ -121,7 +121,9 @@ def _reverse(
             select(Account.id, Account.person_id).where(
                 Account.id.in_([original.credit_account_id, original.debit_account_id])
             )
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     owner = owners.get(original.credit_account_id)
     if owner is not None and owner in sanctioned:

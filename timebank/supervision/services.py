@@ -37,6 +37,7 @@ from timebank.supervision.when import alert_time, lookback
 
 __all__ = [
     "DETECTOR",
+    "EventKind",
     "ScanSummary",
     "after_commit",
     "appeal",

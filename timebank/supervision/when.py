@@ -37,7 +37,7 @@ def _parse(value: object) -> datetime | None:
 def alert_time(alert: Alert) -> datetime | None:
     """The latest instant the evidence names (None when it names none)."""
     ev = alert.evidence
-    found = [_parse(ev.get(k)) for k in ("end", "window_end", "at")]
+    found = [_parse(ev.get(k)) for k in ("start", "window_end", "at")]
     if isinstance(ev.get("local_date"), str):
         day = _parse(ev["local_date"] + "T23:59:59")
         found.append(day)

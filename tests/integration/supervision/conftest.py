@@ -18,6 +18,7 @@ from tests.integration.care.conftest import POLICY, World, world  # noqa: F401
 from timebank.actors import SYSTEM
 from timebank.auth.models import User
 from timebank.care.models import Need, Visit
+from timebank.clock import LOCAL_TZ
 from timebank.ledger import services as ledger
 from timebank.people.models import Person
 
@@ -124,5 +125,5 @@ def factory(session: Session) -> Iterator[sessionmaker[Session]]:
 
 def night(w: World, day: int = -3) -> datetime:
     """23:00 local, ``day`` days from the world's clock."""
-    base = w.clock.now().astimezone(w.city.at.tzinfo) + timedelta(days=day)
+    base = w.clock.now().astimezone(LOCAL_TZ) + timedelta(days=day)
     return base.replace(hour=23, minute=0, second=0, microsecond=0)
