@@ -8,13 +8,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from timebank.actors import Actor, Role
 from timebank.clock import LOCAL_TZ, local_date
-from timebank.errors import IdempotencyConflict, InvalidInput, NotFound, RuleViolation
+from timebank.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 from timebank.ledger import rules
 from timebank.ledger.core import Posted, TransferSpec, post_transfers
 from timebank.ledger.models import ISSUANCE_ID, POOL_ID, REDEMPTION_ID, Account, Transfer
@@ -99,6 +105,16 @@ def _facts(session: Session, person_id: int, field: str) -> rules.PersonFacts:
     if person is None:
         raise NotFound(f"no person {person_id}", field=field)
     return rules.PersonFacts(id=person.id, status=person.status, birth_date=person.birth_date)
+
+
+def _require_district(session: Session, actor: Actor, districts: Select[tuple[str]]) -> None:
+    """A district admin acts only on coins of people in their own district (DESIGN §1)."""
+    if actor.role is not Role.DISTRICT_ADMIN:
+        return
+    found = set(session.execute(districts).scalars())
+    # Coins of no person (the pool's own) are the city's; the engine judges those transfers.
+    if found and actor.district_code not in found:
+        raise PermissionDenied("these coins belong to another district", rule="district_scope")
 
 
 def _relation(session: Session, person_id: int, other_id: int) -> str | None:
@@ -306,6 +322,7 @@ def allocate_from_pool(
     if not reason.strip():
         raise InvalidInput("a reason is required for a pool allocation", field="reason")
     elder = _facts(session, elder_id, "elder_id")
+    _require_district(session, actor, select(Person.district_code).where(Person.id == elder_id))
     if elder.status in ("deceased", "exited"):
         raise RuleViolation(f"the elder is {elder.status}", rule="recipient_inactive")
     received = account_of(session, elder_id, "received")
@@ -443,8 +460,16 @@ def reverse(
     actor.require(Role.DISTRICT_ADMIN, Role.CITY_ADMIN, rule="reversal")
     if not reason.strip():
         raise InvalidInput("a reason is required for a reversal", field="reason")
-    if session.get(Transfer, transfer_id) is None:
+    original = session.get(Transfer, transfer_id)
+    if original is None:
         raise NotFound(f"no transfer {transfer_id}", field="transfer_id")
+    _require_district(
+        session,
+        actor,
+        select(Person.district_code)
+        .join(Account, Account.person_id == Person.id)
+        .where(Account.id.in_([original.debit_account_id, original.credit_account_id])),
+    )
     spec = TransferSpec(
         key=key, kind="reversal", reverses_id=transfer_id, memo=reason, reference=None
     )

@@ -219,7 +219,7 @@ def test_same_request_in_flight_is_replayed_not_refused(
         ).scalar_one()
         return ledger.reverse(
             session,
-            actor=Actor(role=Role.DISTRICT_ADMIN),
+            actor=Actor(role=Role.DISTRICT_ADMIN, district_code="110105"),
             key="same:request",
             transfer_id=original,
             reason="fraud",

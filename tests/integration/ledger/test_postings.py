@@ -402,3 +402,27 @@ def test_statement_tracks_running_balances(session: Session, clock: FixedClock) 
     csv_text = statement_csv(lines)
     assert "服务存入" in csv_text and csv_text.count("\n") == 4
     assert timedelta(hours=2) == lines[2].at - lines[1].at
+
+
+def test_district_admins_move_only_their_districts_coins(
+    session: Session, clock: FixedClock
+) -> None:
+    v = make_person(session)  # in 110105
+    c = credit(session, clock, v.id, 60, "scope")
+    assert c is not None
+    elsewhere = Actor(role=Role.DISTRICT_ADMIN, district_code="110101")
+    with pytest.raises(PermissionDenied) as err:
+        ledger.reverse(
+            session, actor=elsewhere, key="r", transfer_id=c.id, reason="x", at=clock.now()
+        )
+    assert err.value.rule == "district_scope"
+    with pytest.raises(PermissionDenied):
+        ledger.allocate_from_pool(
+            session,
+            actor=elsewhere,
+            key="a",
+            elder_id=v.id,
+            amount=30,
+            reason="priority",
+            at=clock.now(),
+        )
