@@ -19,6 +19,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from timebank.events import Event
+from timebank.events import take as take_events
+
 T = TypeVar("T")
 
 NAMING = {
@@ -129,15 +132,23 @@ def run_in_transaction(
     fn: Callable[[Session], T],
     *,
     attempts: int = 8,
+    events: list[Event] | None = None,
 ) -> T:
-    """Run ``fn(session)`` and commit, retrying on serialization failures and key races."""
+    """Run ``fn(session)`` and commit, retrying on serialization failures and key races.
+
+    ``events``, if given, receives the domain events (``timebank.events``) the committed
+    attempt recorded; a failed or retried attempt's events are dropped with it."""
     for attempt in range(attempts):
         with transaction(factory) as session:
             try:
                 result = fn(session)
                 session.commit()
+                committed = take_events(session)
+                if events is not None:
+                    events.extend(committed)
                 return result
             except Exception as exc:
+                take_events(session)
                 if attempt + 1 < attempts and is_retryable(exc):
                     time.sleep(min(0.002 * 2**attempt, 0.2))
                     continue

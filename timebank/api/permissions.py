@@ -142,6 +142,23 @@ PERMISSIONS: dict[str, Rule] = {
     # Audit
     "audit_entries": _r("district", D, C, A),
     "data_access_log": _r("any", C, A),
+    # Dashboards (pages and their JSON)
+    "dashboard": _r("district", D, C, A),
+    # Supervision: alerts, watch list, cases, sanctions, appeals
+    "list_alerts": _r("district", D, C, A),
+    "get_alert": _r("district", D, C, A),
+    "watch_list": _r("district", D, C, A),
+    "list_cases": _r("district", D, C, A),
+    "open_case": _r("district", D, C),
+    "get_case": _r("district", D, C, A),
+    "assign_case": _r("district", D, C),
+    "decide_case": _r("district", D, C),
+    "file_appeal": _r("self", PEOPLE, S),
+    "list_appeals": _r("district", D, C, A),
+    "decide_appeal": _r("any", C),  # appeals go one level up: the city hears them
+    "untrustworthy_list": PUBLIC,
+    "mark_untrustworthy": _r("district", D, C),
+    "run_scan": _r("any", C),
 }
 
 

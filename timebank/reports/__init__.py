@@ -1,1 +1,1 @@
-"""reports domain."""
+"""Read-only reports over the other domains: the admin dashboards."""

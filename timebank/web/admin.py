@@ -19,11 +19,11 @@ from timebank.ledger.audit import verify_ledger
 from timebank.ledger.models import Seal
 from timebank.people.models import District, Organisation
 from timebank.policy import load_policy, set_policy
+from timebank.reports.dashboard import build
 from timebank.supervision.models import Alert, Case, UntrustworthyEntry
 from timebank.web import context as wc
 from timebank.web.acts import act, errors_of, policy, read
 from timebank.web.charts import bar_chart
-from timebank.web.dashboards import build
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.views import NEED_STATUS_WORDS, category_names
 

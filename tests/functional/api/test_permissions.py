@@ -16,7 +16,7 @@ import pytest
 
 from tests.functional.api.conftest import ApiWorld
 from timebank.actors import Actor, Role
-from timebank.api.app import api_routes
+from timebank.api.app import api_routes, create_app, rules_without_endpoint
 from timebank.api.permissions import PERMISSIONS
 from timebank.auth.grants import grant_proxy
 from timebank.care import assign, needs
@@ -269,3 +269,10 @@ def test_every_rule_names_known_roles_and_scope(op: str) -> None:
     rule = PERMISSIONS[op]
     assert rule.scope in ("public", "any", "self", "district", "own")
     assert rule.public == (not rule.roles)
+
+
+def test_every_rule_has_an_endpoint() -> None:
+    from timebank.config import Settings
+
+    app = create_app(Settings(database_url="sqlite://"))
+    assert rules_without_endpoint(app) == []

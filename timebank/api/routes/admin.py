@@ -21,8 +21,11 @@ from timebank.audit.models import AuditEntry, DataAccess
 from timebank.care import stations
 from timebank.catalog import services as catalog
 from timebank.catalog.models import ServiceItem
+from timebank.clock import local_date
+from timebank.errors import NotFound
 from timebank.people.models import Organisation
 from timebank.policy import set_policy as store_policy
+from timebank.reports.dashboard import build as build_dashboard
 
 api = router("administration")
 RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -175,5 +178,22 @@ def data_access_log(
             page,
             lambda e: DataAccessOut.model_validate(e, from_attributes=True),
         )
+
+    return ctx.read(work)
+
+
+@api.get("/dashboard", response_model=S.DashboardOut)
+def dashboard(ctx: CtxDep, district_code: District = None) -> Any:
+    """The dashboard's numbers: a district admin's own district; the city admin and auditors
+    the whole city or, with ``district_code``, one district."""
+
+    def work(s: Session, actor: Actor) -> S.DashboardOut:
+        district = district_code
+        if actor.role is Role.DISTRICT_ADMIN:
+            if district_code not in (None, actor.district_code):
+                raise NotFound("no such district in your scope", field="district_code")
+            district = actor.district_code
+        d = build_dashboard(s, district_code=district, today=local_date(ctx.now))
+        return S.DashboardOut(district_code=district, **dataclasses.asdict(d))
 
     return ctx.read(work)

@@ -170,3 +170,21 @@ class OrganisationOut(BaseModel):
     street_code: str | None
     confirmed_by_street_at: datetime | None
     untrustworthy: bool
+
+
+class DashboardOut(BaseModel):
+    """The admin dashboard's numbers for a district (or the city when ``district_code`` is
+    null). Hours are decimal hours; coins are integer minutes."""
+
+    district_code: str | None
+    volunteers: int
+    elders: int
+    needs_by_status: dict[str, int]
+    match_rate: float | None = Field(description="matched ÷ (matched + unmatched) needs")
+    hours_by_category: dict[str, float]
+    hours_by_month: list[tuple[str, float]]
+    outstanding_minutes: int
+    pool_minutes: int | None
+    open_alerts: int
+    open_cases: int
+    alerts_by_rule: dict[str, int]

@@ -1,7 +1,6 @@
-"""The numbers on the admin dashboards, scoped to a district (or the whole city).
-
-These are read-only queries in the web layer because the reports domain has no use case for
-them yet (reported to the lead: ``reports.dashboard(session, *, district_code)``)."""
+"""The numbers on the admin dashboards, scoped to a district (or the whole city): people,
+needs and match rate, hours by category and month, outstanding coins, open alerts and cases.
+Served as a page (``/a``) and as JSON (``GET /api/v1/dashboard``)."""
 
 from __future__ import annotations
 
