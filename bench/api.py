@@ -35,6 +35,8 @@ from timebank.auth.models import User  # noqa: E402
 from timebank.auth.passwords import Passwords, make_hasher  # noqa: E402
 from timebank.auth.tokens import issue_pair  # noqa: E402
 from timebank.care import assign, codes, needs  # noqa: E402
+from timebank.care.models import VolunteerProfile  # noqa: E402
+from timebank.care.profiles import MAX_RADIUS_M, set_volunteer_profile  # noqa: E402
 from timebank.catalog.models import ServiceItem  # noqa: E402
 from timebank.db import make_engine, make_session_factory  # noqa: E402
 from timebank.ledger.models import Account  # noqa: E402
@@ -235,22 +237,27 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
     now = datetime.now(UTC)
     policy = Policy()
     with _session(url) as s:
-        item = s.execute(select(ServiceItem.id).where(ServiceItem.code == "chat_visit")).scalar()
-        elders = (
-            s.execute(
-                select(Person.id)
-                .join(Account, Account.person_id == Person.id)
-                .where(
-                    Account.kind == "earned",
-                    Account.balance - Account.pending >= 600,
-                    Person.address.is_not(None),
-                    Person.status == "active",
-                )
-                .order_by(Person.id)
+        item, item_cat = s.execute(
+            select(ServiceItem.id, ServiceItem.category_code).where(
+                ServiceItem.code == "chat_visit"
             )
-            .scalars()
-            .all()
-        )
+        ).one()
+
+        elders = s.execute(
+            select(Person.id, Person.district_code)
+            .join(Account, Account.person_id == Person.id)
+            .where(
+                Account.kind == "earned",
+                Account.balance - Account.pending >= 600,
+                Person.address.is_not(None),
+                Person.status == "active",
+                Person.birth_date <= now.date().replace(year=now.year - 61),  # 60+
+            )
+            .order_by(Person.id)
+        ).all()
+        by_district: dict[str, list[int]] = {}
+        for elder_id, district in elders:
+            by_district.setdefault(district, []).append(elder_id)
         stations = {
             o.district_code: o
             for o in s.execute(
@@ -263,7 +270,10 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
         staff = Actor(role=Role.CITY_ADMIN, name="bench")
         for n, u in enumerate(users):
             u["visit_id"] = u["secret"] = None
-            elder = s.get(Person, elders[n % len(elders)]) if elders else None
+            pid = int(str(u["person_id"]))
+            home = s.get(Person, pid)
+            near = by_district.get(home.district_code, []) if home else []
+            elder = s.get(Person, near[n % len(near)]) if near else None  # same district
             org = stations.get(elder.district_code) if elder else None
             if elder is None or org is None or item is None:
                 continue
@@ -273,6 +283,21 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
             start = now + timedelta(minutes=5)
             try:
                 with s.begin_nested():
+                    # The volunteer offers any hour within the city today, so the ad-hoc
+                    # assignment below is within their availability and radius.
+                    profile = s.get(VolunteerProfile, pid)
+                    cats = list(profile.categories) if profile else []
+                    set_volunteer_profile(
+                        s,
+                        actor=station,  # the volunteer's own district's station
+                        person_id=pid,
+                        categories=cats if item_cat in cats else [*cats, item_cat],
+                        radius_m=MAX_RADIUS_M,
+                        availability=[[d, "00:00", "23:59"] for d in range(7)],
+                        at=now,
+                        lat=profile.lat if profile else None,
+                        lon=profile.lon if profile else None,
+                    )
                     request = needs.NeedRequest(
                         elder_id=elder.id,
                         item_id=item,

@@ -109,6 +109,14 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()  # rolls back whatever was not committed
 
 
+@contextmanager
+def _adopt(session: Session) -> Iterator[Session]:
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 
@@ -133,13 +141,17 @@ def run_in_transaction(
     *,
     attempts: int = 8,
     events: list[Event] | None = None,
+    first: Session | None = None,
 ) -> T:
     """Run ``fn(session)`` and commit, retrying on serialization failures and key races.
 
     ``events``, if given, receives the domain events (``timebank.events``) the committed
-    attempt recorded; a failed or retried attempt's events are dropped with it."""
+    attempt recorded; a failed or retried attempt's events are dropped with it. ``first``, if
+    given, is an open session (e.g. the one the request authenticated in) used for the first
+    attempt and closed after it, so a request needs one transaction, not two."""
     for attempt in range(attempts):
-        with transaction(factory) as session:
+        opened = _adopt(first) if attempt == 0 and first is not None else transaction(factory)
+        with opened as session:
             try:
                 result = fn(session)
                 session.commit()

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
@@ -29,22 +29,32 @@ from timebank.audit.services import log_access, record_act
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.principal import Principal, actor_for
 from timebank.auth.tokens import authenticate, check_csrf
-from timebank.db import run_in_transaction, transaction
+from timebank.db import run_in_transaction
 from timebank.errors import IdempotencyConflict, InvalidInput, PermissionDenied
+from timebank.events import Event
 
 SESSION_COOKIE = "tb_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Work = Callable[[Session, Actor], Any]
+T = TypeVar("T")
 
 
 class Ctx:
     def __init__(
-        self, request: Request, services: Services, rule: Rule, principal: Principal | None
+        self,
+        request: Request,
+        services: Services,
+        rule: Rule,
+        principal: Principal | None,
+        session: Session | None = None,
     ) -> None:
         self.request = request
         self.services = services
         self.rule = rule
         self.principal = principal
+        # The session the request authenticated in: the use case's first attempt runs in it.
+        self._session = session
+        self.events: list[Event] = []
         route = request.scope.get("route")
         self.op: str = getattr(route, "name", None) or "unknown"
         self.now: datetime = services.clock.now()
@@ -91,7 +101,23 @@ class Ctx:
             actor = None if anonymous else self.actor(session)
             return jsonable_encoder(work(session, actor))  # type: ignore[arg-type]
 
-        return run_in_transaction(self.services.factory, go)
+        return self.transact(go)
+
+    def transact(self, go: Callable[[Session], T]) -> T:
+        """``go(session)`` in the request's transaction (the one it authenticated in), with
+        retries; the domain events it records are delivered after the response."""
+        first, self._session = self._session, None
+        return run_in_transaction(self.services.factory, go, events=self.events, first=first)
+
+    @property
+    def holds_session(self) -> bool:
+        return self._session is not None
+
+    def close(self) -> None:
+        """Release the authentication session if no use case took it (e.g. a 422)."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def run(
         self,
@@ -151,7 +177,7 @@ class Ctx:
             session.flush()
             return status, content, False
 
-        code, content, replayed = run_in_transaction(self.services.factory, go)
+        code, content, replayed = self.transact(go)
         headers = {"Idempotent-Replayed": "true"} if replayed else None
         return JSONResponse(content, status_code=code, headers=headers)
 
@@ -187,29 +213,44 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _principal(request: Request, services: Services) -> Principal | None:
+def _principal(request: Request, session: Session, now: datetime) -> Principal | None:
     token = _bearer(request)
     cookie = request.cookies.get(SESSION_COOKIE) if token is None else None
     if token is None and not cookie:
         return None
-    now = services.clock.now()
-    with transaction(services.factory) as session:
-        if token is not None:
-            user, _ = authenticate(session, token=token, kind="access", at=now)
-            return Principal.of(user, via="bearer")
-        user, stored = authenticate(session, token=cookie or "", kind="session", at=now)
-        if request.method not in SAFE_METHODS:
-            check_csrf(stored, request.headers.get("x-csrf-token"))
-        return Principal.of(user, via="session")
+    if token is not None:
+        user, _ = authenticate(session, token=token, kind="access", at=now)
+        return Principal.of(user, via="bearer")
+    user, stored = authenticate(session, token=cookie or "", kind="session", at=now)
+    if request.method not in SAFE_METHODS:
+        check_csrf(stored, request.headers.get("x-csrf-token"))
+    return Principal.of(user, via="session")
 
 
 def get_ctx(request: Request) -> Ctx:
-    """Authenticate, then apply the permission table's role gate for this endpoint."""
+    """Authenticate, then apply the permission table's role gate for this endpoint.
+
+    The token is checked in a session that stays open for the use case (one transaction per
+    request); ``close_request_sessions`` in the middleware releases it if no use case ran."""
     services = services_of(request)
     route = request.scope.get("route")
     rule = PERMISSIONS[getattr(route, "name", "")]
-    principal = _principal(request, services)
-    ctx = Ctx(request, services, rule, principal)
+    session: Session | None = None
+    if request.headers.get("authorization") or request.cookies.get(SESSION_COOKIE):
+        session = services.factory()
+    try:
+        principal = None if session is None else _principal(request, session, services.clock.now())
+    except BaseException:
+        if session is not None:
+            session.close()
+        raise
+    if session is not None and rule.public:
+        # Public endpoints (sign-in, registration…) run their own short transactions
+        # (throttles, then the act): keeping this one open would hold SQLite's write lock.
+        session.close()
+        session = None
+    ctx = Ctx(request, services, rule, principal, session)
+    request.state.ctx = ctx
     if rule.public:
         return ctx
     if principal is None:

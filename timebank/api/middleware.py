@@ -11,7 +11,10 @@ import re
 import uuid
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from timebank.supervision.services import deliver as supervise
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -32,6 +35,12 @@ class LimitsAndHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:
+            await self._http(scope, receive, send)
+        finally:
+            await after_request(scope)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
@@ -100,3 +109,17 @@ class LimitsAndHeaders:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def after_request(scope: Scope) -> None:
+    """Once the response has gone: release the request's authentication session if no use
+    case took it, and run the supervision checks on what the request committed (visits,
+    gifts, donations), off the event loop. The checks never raise (see ``after_commit``)."""
+    ctx = scope.get("state", {}).get("ctx")
+    if ctx is None:
+        return
+    if ctx.holds_session:
+        await run_in_threadpool(ctx.close)
+    if ctx.events:
+        events, ctx.events = list(ctx.events), []
+        await run_in_threadpool(supervise, ctx.services.factory, events)

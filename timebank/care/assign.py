@@ -6,6 +6,7 @@ feasibility, for one accept exactly as for a batch, and every assignment is re-c
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
@@ -196,7 +197,21 @@ def withdraw(session: Session, *, actor: Actor, visit_id: int, at: datetime) -> 
     return need
 
 
-def _open_needs(session: Session, *, at: datetime, district_code: str | None) -> list[m.Need]:
+def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) in degrees enclosing the circle of ``radius_m`` around
+    the point, with a 1 % margin; never narrower than the circle (valid away from the poles)."""
+    dlat = radius_m * 1.01 / 111_195.0
+    dlon = dlat / max(math.cos(math.radians(min(abs(lat) + dlat, 89.0))), 1e-6)
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _open_needs(
+    session: Session,
+    *,
+    at: datetime,
+    district_code: str | None,
+    box: tuple[float, float, float, float] | None = None,
+) -> list[m.Need]:
     query = (
         select(Need, ServiceItem)
         .join(ServiceItem, ServiceItem.id == Need.item_id)
@@ -205,6 +220,9 @@ def _open_needs(session: Session, *, at: datetime, district_code: str | None) ->
     )
     if district_code:
         query = query.where(Need.district_code == district_code)
+    if box is not None:
+        south, north, west, east = box
+        query = query.where(Need.lat.between(south, north), Need.lon.between(west, east))
     return [
         need_view(n, i)
         for n, i in session.execute(query).all()
@@ -215,8 +233,19 @@ def _open_needs(session: Session, *, at: datetime, district_code: str | None) ->
 def nearby_needs(
     session: Session, *, volunteer_id: int, at: datetime, limit: int = 20
 ) -> list[NearbyNeed]:
-    """Open needs this volunteer may take now, nearest and best-fitting first."""
-    needs = _open_needs(session, at=at, district_code=None)
+    """Open needs this volunteer may take now, nearest and best-fitting first.
+
+    Only needs inside the bounding box of the volunteer's radius are loaded (the exact
+    distance and every other rule are checked by the matching core), so the cost follows
+    the needs near the volunteer, not the city's."""
+    person = get_person(session, volunteer_id, field="volunteer_id")
+    profile = session.get(VolunteerProfile, volunteer_id)
+    lat = profile.lat if profile and profile.lat is not None else person.lat
+    lon = profile.lon if profile and profile.lon is not None else person.lon
+    if lat is None or lon is None:
+        raise RuleViolation("the volunteer has no home location", rule="volunteer_location")
+    radius = profile.radius_m if profile else DEFAULT_RADIUS_M
+    needs = _open_needs(session, at=at, district_code=None, box=bounding_box(lat, lon, radius))
     if not needs:
         return []
     first = min(datetime.fromtimestamp(n.earliest_start, UTC) for n in needs)

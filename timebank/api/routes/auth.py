@@ -204,9 +204,7 @@ def close_session(ctx: CtxDep, response: Response) -> S.AcceptedOut:
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
     if token:
-        run_in_transaction(
-            ctx.services.factory, lambda s: tokens.revoke_token(s, token=token, at=ctx.now)
-        )
+        ctx.transact(lambda s: tokens.revoke_token(s, token=token, at=ctx.now))
     response.delete_cookie(SESSION_COOKIE, path="/")
     return S.AcceptedOut(status="signed_out", detail="the session is closed")
 
