@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,11 +35,12 @@ from timebank.auth.models import User  # noqa: E402
 from timebank.auth.passwords import Passwords, make_hasher  # noqa: E402
 from timebank.auth.tokens import issue_pair  # noqa: E402
 from timebank.care import assign, codes, needs  # noqa: E402
-from timebank.care.models import VolunteerProfile  # noqa: E402
-from timebank.care.profiles import MAX_RADIUS_M, set_volunteer_profile  # noqa: E402
+from timebank.care.models import Need, VolunteerProfile  # noqa: E402
+from timebank.care.profiles import set_volunteer_profile  # noqa: E402
 from timebank.catalog.models import ServiceItem  # noqa: E402
 from timebank.db import make_engine, make_session_factory  # noqa: E402
 from timebank.ledger.models import Account  # noqa: E402
+from timebank.matching.geo import haversine_m  # noqa: E402
 from timebank.people.crypto import PiiVault  # noqa: E402
 from timebank.people.models import Organisation, Person  # noqa: E402
 from timebank.policy import Policy  # noqa: E402
@@ -50,6 +51,7 @@ SERVER = os.environ.get(
 SECRET = "bench-secret-key-0123456789abcdef-0123456789"
 SEAL_KEY = "11" * 32
 PORT = 8799
+RADIUS_M = 5_000  # the bench volunteers' travel radius (the demo's default is 3 km)
 THINK = 0.0  # seconds a user waits between requests (--think)
 
 
@@ -208,6 +210,18 @@ def prepare(url: str, users: int) -> list[dict[str, object]]:
             .all()
         )
         hash_ = Passwords(make_hasher(fast=True)).hash("bench-pass-1")
+        stations = dict(
+            s.execute(
+                select(Organisation.district_code, Organisation.id).where(
+                    Organisation.kind == "station"
+                )
+            )
+            .tuples()
+            .all()
+        )
+        item_cat = s.execute(
+            select(ServiceItem.category_code).where(ServiceItem.code == "chat_visit")
+        ).scalar_one()
         for n, vol in enumerate(vols):
             phone = f"1700000{n:04d}"
             user = s.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
@@ -224,6 +238,26 @@ def prepare(url: str, users: int) -> list[dict[str, object]]:
                 )
                 s.add(user)
                 s.flush()
+            # The volunteer offers every hour of the week within 5 km (the demo's default
+            # is 3 km), so the ad-hoc assignments of ``schedule`` fit their availability.
+            profile = s.get(VolunteerProfile, vol.id)
+            cats = list(profile.categories) if profile else []
+            set_volunteer_profile(
+                s,
+                actor=Actor(
+                    role=Role.STATION,
+                    org_id=stations[vol.district_code],
+                    district_code=vol.district_code,
+                    name="bench",
+                ),
+                person_id=vol.id,
+                categories=cats if item_cat in cats else [*cats, item_cat],
+                radius_m=RADIUS_M,
+                availability=[[d, "00:00", "23:59"] for d in range(7)],
+                at=now,
+                lat=profile.lat if profile else None,
+                lon=profile.lon if profile else None,
+            )
             token = issue_pair(s, user=user, at=now).access_token
             out.append({"person_id": vol.id, "token": token, "visit_id": None, "secret": None})
         s.commit()
@@ -237,27 +271,22 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
     now = datetime.now(UTC)
     policy = Policy()
     with _session(url) as s:
-        item, item_cat = s.execute(
-            select(ServiceItem.id, ServiceItem.category_code).where(
-                ServiceItem.code == "chat_visit"
-            )
-        ).one()
+        item = s.execute(select(ServiceItem.id).where(ServiceItem.code == "chat_visit")).scalar()
 
         elders = s.execute(
-            select(Person.id, Person.district_code)
+            select(Person.id, Person.lat, Person.lon)
             .join(Account, Account.person_id == Person.id)
             .where(
                 Account.kind == "earned",
-                Account.balance - Account.pending >= 600,
+                Account.balance - Account.pending >= 120,
+                Person.lat.is_not(None),
                 Person.address.is_not(None),
                 Person.status == "active",
                 Person.birth_date <= now.date().replace(year=now.year - 61),  # 60+
             )
             .order_by(Person.id)
         ).all()
-        by_district: dict[str, list[int]] = {}
-        for elder_id, district in elders:
-            by_district.setdefault(district, []).append(elder_id)
+        taken: set[int] = set()
         stations = {
             o.district_code: o
             for o in s.execute(
@@ -268,12 +297,22 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
             ).scalars()
         }
         staff = Actor(role=Role.CITY_ADMIN, name="bench")
-        for n, u in enumerate(users):
+        for u in users:
             u["visit_id"] = u["secret"] = None
             pid = int(str(u["person_id"]))
             home = s.get(Person, pid)
-            near = by_district.get(home.district_code, []) if home else []
-            elder = s.get(Person, near[n % len(near)]) if near else None  # same district
+            if home is None or home.lat is None or home.lon is None:
+                continue
+            # The nearest funded elder not yet visited in this round, within the radius.
+            near = sorted(
+                (haversine_m(home.lat, home.lon, lat, lon), eid)
+                for eid, lat, lon in elders
+                if eid not in taken
+            )
+            if not near or near[0][0] > RADIUS_M * 0.9:
+                u["error"] = "no funded elder within the radius"
+                continue
+            elder = s.get(Person, near[0][1])
             org = stations.get(elder.district_code) if elder else None
             if elder is None or org is None or item is None:
                 continue
@@ -283,21 +322,6 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
             start = now + timedelta(minutes=5)
             try:
                 with s.begin_nested():
-                    # The volunteer offers any hour within the city today, so the ad-hoc
-                    # assignment below is within their availability and radius.
-                    profile = s.get(VolunteerProfile, pid)
-                    cats = list(profile.categories) if profile else []
-                    set_volunteer_profile(
-                        s,
-                        actor=station,  # the volunteer's own district's station
-                        person_id=pid,
-                        categories=cats if item_cat in cats else [*cats, item_cat],
-                        radius_m=MAX_RADIUS_M,
-                        availability=[[d, "00:00", "23:59"] for d in range(7)],
-                        at=now,
-                        lat=profile.lat if profile else None,
-                        lon=profile.lon if profile else None,
-                    )
                     request = needs.NeedRequest(
                         elder_id=elder.id,
                         item_id=item,
@@ -321,12 +345,94 @@ def schedule(url: str, users: list[dict[str, object]]) -> None:
                         at=now,
                     )
                     u["visit_id"] = visit.id
+                    taken.add(elder.id)
                     u["secret"] = codes._secret(s, elder.id, vault, now).hex()
             except Exception as exc:  # a volunteer the rules refuse (overlap, radius…)
                 u["error"] = str(exc)[:80]
         s.commit()
     ready = sum(1 for u in users if u["visit_id"])
     print(f"{ready} of {len(users)} volunteers have a visit to check in and out")
+
+
+def open_needs(url: str, wanted: int) -> None:
+    """Top the city up to ``wanted`` open needs in the coming week, spread over the funded
+    elders of every district, so the nearby lists have real work to do."""
+    now = datetime.now(UTC)
+    policy = Policy()
+    with _session(url) as s:
+        have = s.scalar(
+            select(func.count())
+            .select_from(Need)
+            .where(Need.status == "open", Need.window_end > now)
+        )
+        missing = wanted - int(have or 0)
+        if missing <= 0:
+            return
+        items = (
+            s.execute(
+                select(ServiceItem.id).where(
+                    ServiceItem.active.is_(True),
+                    ServiceItem.required_qualification.is_(None),
+                    ServiceItem.district_code.is_(None),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        stations = {
+            o.district_code: o
+            for o in s.execute(
+                select(Organisation).where(
+                    Organisation.kind == "station", Organisation.confirmed_by_street_at.is_not(None)
+                )
+            ).scalars()
+        }
+        elders = s.execute(
+            select(Person.id, Person.district_code)
+            .join(Account, Account.person_id == Person.id)
+            .where(
+                Account.kind == "earned",
+                Account.balance - Account.pending >= 240,
+                Person.address.is_not(None),
+                Person.status == "active",
+                Person.birth_date <= now.date().replace(year=now.year - 61),
+            )
+            .order_by(Person.id)
+        ).all()
+        made = 0
+        for n in range(missing * 3):
+            if made >= missing or not elders:
+                break
+            elder_id, district = elders[n % len(elders)]
+            org = stations.get(district)
+            if org is None:
+                continue
+            station = Actor(role=Role.STATION, org_id=org.id, district_code=district, name="bench")
+            start = now + timedelta(hours=6 + (n * 7) % 150)
+            try:
+                with s.begin_nested():
+                    [need] = needs.publish_need(
+                        s,
+                        actor=station,
+                        request=needs.NeedRequest(
+                            elder_id=elder_id,
+                            item_id=items[n % len(items)],
+                            description="bench",
+                            window_start=start,
+                            window_end=start + timedelta(hours=3),
+                            expected_minutes=60,
+                        ),
+                        policy=policy,
+                        at=now,
+                    )
+                    needs.review_need(
+                        s, actor=station, need_id=need.id, approve=True, policy=policy, at=now
+                    )
+                made += 1
+            except Exception:  # an elder whose balance is already held, etc.
+                continue
+        s.commit()
+    print(f"open needs in the city: {int(have or 0) + made}")
 
 
 def totp(secret_hex: str) -> str:
@@ -345,7 +451,11 @@ async def user_loop(
 
     async def req(kind: str, method: str, path: str, **kw: object) -> None:
         t0 = time.perf_counter()
-        r = await client.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+        try:
+            r = await client.request(method, path, headers=headers, **kw)  # type: ignore[arg-type]
+        except httpx.TransportError as exc:  # counted, never hidden
+            errors.append(f"{kind} {type(exc).__name__} after {time.perf_counter() - t0:.2f}s")
+            return
         samples.setdefault(kind, []).append(time.perf_counter() - t0)
         if r.status_code >= 400 and not (kind.startswith("check") and r.status_code == 409):
             errors.append(f"{kind} {r.status_code} {r.text[:100]}")
@@ -371,14 +481,22 @@ async def user_loop(
 async def run(users: list[dict[str, object]], n: int, seconds: float) -> dict[str, object]:
     samples: dict[str, list[float]] = {}
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{PORT}", limits=limits, timeout=60
-    ) as client:
-        t0 = time.perf_counter()
-        until = t0 + seconds
-        await asyncio.gather(*(user_loop(client, u, until, samples, errors) for u in users[:n]))
-        elapsed = time.perf_counter() - t0
+    # One client (one keep-alive connection) per user, like one phone each. A single shared
+    # httpx client with n connections costs the load generator O(n) per request in its pool
+    # bookkeeping and, at 200 users, used more CPU than the server.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", limits=limits, timeout=60)
+        for _ in users[:n]
+    ]
+    t0 = time.perf_counter()
+    until = t0 + seconds
+    await asyncio.gather(
+        *(user_loop(c, u, until, samples, errors) for c, u in zip(clients, users[:n], strict=True))
+    )
+    elapsed = time.perf_counter() - t0
+    for c in clients:
+        await c.aclose()
     return {"samples": samples, "errors": errors, "elapsed": elapsed}
 
 
@@ -417,6 +535,9 @@ def main() -> None:
         default=0.0,
         help="Seconds each user waits between requests (0: closed loop).",
     )
+    parser.add_argument(
+        "--open-needs", type=int, default=400, help="Open needs in the city during the run."
+    )
     parser.add_argument("--reuse", action="store_true", help="Keep the seeded database.")
     args = parser.parse_args()
     global THINK
@@ -426,6 +547,7 @@ def main() -> None:
         recreate_db(SERVER, f"tb_bench_api_{args.size}")
         seed(url, args.size)
     users = prepare(url, max(args.users))
+    open_needs(url, args.open_needs)
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/timebank"),

@@ -80,12 +80,17 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
-    access_log: Annotated[bool, typer.Option(help="Log every request (off in production).")] = True,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(help="Log every request [default: on, off when TIMEBANK_ENV=prod]."),
+    ] = None,
 ) -> None:
     """Serve the web pages and the JSON API."""
     import uvicorn
 
     settings = get_settings()
+    if access_log is None:  # production logs requests at the reverse proxy
+        access_log = settings.env != "prod"
     uvicorn.run(
         "timebank.api.asgi:app",
         host=host or settings.host,
@@ -106,14 +111,41 @@ def demo(
     if_empty: Annotated[
         bool, typer.Option("--if-empty", help="Do nothing (exit 0) if people already exist.")
     ] = False,
+    fraud: Annotated[
+        bool,
+        typer.Option(
+            "--fraud", help="Plant every supervision fraud pattern at known rates (docs/demo.md)."
+        ),
+    ] = False,
+    fraud_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--fraud-rate",
+            help="Planted instances per 1,000 visits of each visit pattern (default 1); the "
+            "other patterns scale with it. Implies --fraud.",
+        ),
+    ] = None,
+    fraud_truth: Annotated[
+        Path | None,
+        typer.Option("--fraud-truth", help="Write what was planted (rule, subject) as JSON."),
+    ] = None,
 ) -> None:
     """Seed a demo city into an empty database: places, people, a year of coins, a seal."""
     from timebank.demo.plan import Size
     from timebank.demo.progress import RichReporter
     from timebank.demo.runner import run_demo
+    from timebank.supervision.plant import Rates
 
     if size not in tuple(Size):
         raise typer.BadParameter("choose small or city", param_hint="--size")
+    rates = None
+    if fraud or fraud_rate is not None or fraud_truth is not None:
+        factor = 1.0 if fraud_rate is None else fraud_rate
+        if not 0 < factor <= 50:
+            raise typer.BadParameter(
+                "give a rate above 0 and at most 50", param_hint="--fraud-rate"
+            )
+        rates = Rates().scaled(factor)
     with _friendly_errors():
         result = run_demo(
             _factory(),
@@ -123,6 +155,7 @@ def demo(
             if_empty=if_empty,
             reporter=RichReporter(console),
             extras=_demo_sign_ins,
+            fraud=rates,
         )
     if result is None:
         console.print("people already exist: demo skipped (--if-empty)")
@@ -147,9 +180,42 @@ def demo(
             f"[yellow]{result.transfers - result.sealed:,} transfers are not sealed yet[/yellow]"
             " (a transaction elsewhere on the server is still open): run `timebank ledger seal`"
         )
+    if result.planted is not None:
+        _print_planted(result.planted, fraud_truth)
     timings = ", ".join(f"{phase} {sec:.1f}s" for phase, sec in result.seconds.items())
     console.print(f"[green]done[/green] in {sum(result.seconds.values()):.1f}s: {timings}")
     _print_sign_ins()
+
+
+def _print_planted(planted: Any, truth: Path | None) -> None:
+    """The fraud planted per rule; with ``truth``, every label written as JSON."""
+    from timebank.supervision.events import Rule
+
+    table = Table(title="植入的违规 Planted fraud")
+    table.add_column("rule")
+    table.add_column("planted", justify="right")
+    for rule, n in sorted(planted.injected.items(), key=lambda kv: kv[0].value):
+        table.add_row(rule.value, str(n))
+    console.print(table)
+    missing = sorted(r.value for r in Rule if r not in planted.injected)
+    if missing:
+        console.print(
+            f"not planted: {', '.join(missing)} (no station-month here is busy enough; "
+            "try --size city)"
+        )
+    console.print(
+        f"{planted.visits:,} visits added, {planted.converted:,} turned into paper records, "
+        f"{planted.transfers:,} gifts, donations and redemptions added"
+    )
+    if truth is not None:
+        labels = sorted([rule.value, kind, subject] for rule, kind, subject in planted.truth)
+        truth.write_text(
+            json.dumps({"injected": {r.value: n for r, n in planted.injected.items()},
+                        "labels": labels}, ensure_ascii=False, indent=1),
+            encoding="utf-8",
+        )  # fmt: skip
+        console.print(f"ground truth written to {truth}")
+    console.print("find it: timebank supervise scan")
 
 
 def _demo_sign_ins(session: Session) -> None:

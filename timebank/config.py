@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me-0000000000000000"
@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Per server process: requests inside the application at once, the threads that run them
+    # (blocking database work) and the PostgreSQL connections they hold (a request keeps one
+    # from authentication to commit). Requests beyond wait in the event loop, which costs
+    # nothing, instead of contending for the CPU and the database (docs/operations.md).
+    # The pool's overflow serves the after-response supervision checks.
+    worker_threads: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_prod(self) -> Settings:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import RouteContext, iter_route_contexts
 from sqlalchemy import text
@@ -50,7 +54,14 @@ def create_app(
     passwords: Passwords | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url,
+        **(
+            {}
+            if settings.is_sqlite
+            else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        ),
+    )
     factory = make_session_factory(engine)
     services = Services(
         settings=settings,
@@ -59,7 +70,15 @@ def create_app(
         passwords=passwords or Passwords(make_hasher(fast=settings.env == "test")),
         notifier=notifier or OutboxNotifier(),
     )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on AnyIO's thread pool; size it to the connection pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Time Bank 养老服务时间银行",
         version=__version__,
         description=DESCRIPTION,
@@ -79,7 +98,7 @@ def create_app(
     app.include_router(api)
     _check_permission_table(app)
     app.openapi = lambda: openapi.build(app)  # type: ignore[method-assign]
-    app.add_middleware(LimitsAndHeaders)
+    app.add_middleware(LimitsAndHeaders, slots=settings.worker_threads)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

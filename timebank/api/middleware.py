@@ -1,11 +1,19 @@
-"""ASGI middleware: a request body size limit, request ids, and security headers.
+"""ASGI middleware: a request body size limit, request ids, security headers, and admission
+control.
 
 The size limit buffers at most ``max_bytes`` + 1 of a body before the application sees it, so
 an oversized upload is refused with 413 without ever being held in full.
+
+Admission control: at most ``slots`` requests of a process are inside the application at once
+(the size of its thread pool and connection pool); the others wait here, in the event loop,
+where waiting costs nothing. A request inside keeps one database session from its
+authentication to its commit, so without this gate requests waiting for a thread would hold
+connections and exhaust the pool; with it, connections in use never exceed the slots.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -27,9 +35,17 @@ SECURITY_HEADERS = [
 
 
 class LimitsAndHeaders:
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_BODY_BYTES, slots: int = 10) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.slots = slots
+        self._gate: asyncio.Semaphore | None = None  # made in the serving event loop
+
+    async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._gate is None:
+            self._gate = asyncio.Semaphore(self.slots)
+        async with self._gate:
+            await self.app(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,9 +99,9 @@ class LimitsAndHeaders:
                     return {"type": "http.request", "body": body, "more_body": False}
                 return await receive()
 
-            await self.app(scope, replay, send_with_headers)
+            await self._admitted(scope, replay, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        await self._admitted(scope, receive, send_with_headers)
 
     async def _too_large(self, scope: Scope, send: Any) -> None:
         body = json.dumps(

@@ -35,18 +35,44 @@ BOOKED = ("scheduled", "checked_in")
 
 
 def need_view(need: Need, item: ServiceItem, rating: float = 0.0) -> m.Need:
-    earliest = m.epoch_s(need.window_start)
-    latest = m.epoch_s(need.window_end) - need.expected_minutes * 60
+    return _view(
+        need.id,
+        item.category_code,
+        item.required_qualification,
+        need.lat,
+        need.lon,
+        need.window_start,
+        need.window_end,
+        need.expected_minutes,
+        need.attendee_ids,
+        rating,
+    )
+
+
+def _view(
+    need_id: int,
+    category: str,
+    qualification: str | None,
+    lat: float,
+    lon: float,
+    window_start: datetime,
+    window_end: datetime,
+    expected_minutes: int,
+    attendee_ids: list[int] | None,
+    rating: float = 0.0,
+) -> m.Need:
+    earliest = m.epoch_s(window_start)
+    latest = m.epoch_s(window_end) - expected_minutes * 60
     return m.Need(
-        id=need.id,
-        category=item.category_code,
-        lat=need.lat,
-        lon=need.lon,
+        id=need_id,
+        category=category,
+        lat=lat,
+        lon=lon,
         earliest_start=earliest,
         latest_start=max(latest, earliest),
-        duration_s=need.expected_minutes * 60,
-        qualification=item.required_qualification,
-        attendee_ids=frozenset(need.attendee_ids or ()),
+        duration_s=expected_minutes * 60,
+        qualification=qualification,
+        attendee_ids=frozenset(attendee_ids or ()),
         elder_rating=rating,
     )
 
@@ -91,11 +117,14 @@ def volunteer_view(
     ).all()
     quals = valid_qualifications(session, person_id, local_date(at))
     since = at - timedelta(days=30)
+    earned = (  # service credits land on the earned account: one index range per person
+        select(Account.id)
+        .where(Account.person_id == person_id, Account.kind == "earned")
+        .scalar_subquery()
+    )
     workload = session.execute(
-        select(func.coalesce(func.sum(Transfer.amount), 0))
-        .join(Account, Account.id == Transfer.credit_account_id)
-        .where(
-            Account.person_id == person_id,
+        select(func.coalesce(func.sum(Transfer.amount), 0)).where(
+            Transfer.credit_account_id == earned,
             Transfer.kind == "service_credit",
             Transfer.created_at >= since,
         )
@@ -212,8 +241,19 @@ def _open_needs(
     district_code: str | None,
     box: tuple[float, float, float, float] | None = None,
 ) -> list[m.Need]:
+    # Plain columns, not ORM entities: this runs on every nearby list.
     query = (
-        select(Need, ServiceItem)
+        select(
+            Need.id,
+            ServiceItem.category_code,
+            ServiceItem.required_qualification,
+            Need.lat,
+            Need.lon,
+            Need.window_start,
+            Need.window_end,
+            Need.expected_minutes,
+            Need.attendee_ids,
+        )
         .join(ServiceItem, ServiceItem.id == Need.item_id)
         .where(Need.status == "open", Need.window_end > at)
         .order_by(Need.id)
@@ -224,9 +264,9 @@ def _open_needs(
         south, north, west, east = box
         query = query.where(Need.lat.between(south, north), Need.lon.between(west, east))
     return [
-        need_view(n, i)
-        for n, i in session.execute(query).all()
-        if n.window_end - timedelta(minutes=n.expected_minutes) >= at
+        _view(*row)
+        for row in session.execute(query).tuples()
+        if row[6] - timedelta(minutes=row[7]) >= at
     ]
 
 
