@@ -138,4 +138,6 @@ async def after_request(scope: Scope) -> None:
         await run_in_threadpool(ctx.close)
     if ctx.events:
         events, ctx.events = list(ctx.events), []
-        await run_in_threadpool(supervise, ctx.services.factory, events)
+        await run_in_threadpool(
+            supervise, ctx.services.factory, events, at=ctx.now, notifier=ctx.services.notifier
+        )

@@ -102,8 +102,16 @@ def _windows(profile: VolunteerProfile | None, first: date, last: date) -> tuple
 
 
 def volunteer_view(
-    session: Session, person_id: int, *, first: date, last: date, at: datetime
+    session: Session,
+    person_id: int,
+    *,
+    first: date,
+    last: date,
+    at: datetime,
+    with_workload: bool = True,
 ) -> m.Volunteer:
+    """The volunteer as the matching core sees them. ``with_workload=False`` skips the
+    fairness total, which only the dispatch solver weighs (not the nearby list)."""
     person = get_person(session, person_id, field="volunteer_id")
     profile = session.get(VolunteerProfile, person_id)
     lat = profile.lat if profile and profile.lat is not None else person.lat
@@ -122,13 +130,17 @@ def volunteer_view(
         .where(Account.person_id == person_id, Account.kind == "earned")
         .scalar_subquery()
     )
-    workload = session.execute(
-        select(func.coalesce(func.sum(Transfer.amount), 0)).where(
-            Transfer.credit_account_id == earned,
-            Transfer.kind == "service_credit",
-            Transfer.created_at >= since,
-        )
-    ).scalar_one()
+    workload = (
+        session.execute(
+            select(func.coalesce(func.sum(Transfer.amount), 0)).where(
+                Transfer.credit_account_id == earned,
+                Transfer.kind == "service_credit",
+                Transfer.created_at >= since,
+            )
+        ).scalar_one()
+        if with_workload
+        else 0
+    )
     minor = age_on(person.birth_date, local_date(at)) < 18
     return m.Volunteer(
         id=person_id,
@@ -291,7 +303,12 @@ def nearby_needs(
     first = min(datetime.fromtimestamp(n.earliest_start, UTC) for n in needs)
     last = max(datetime.fromtimestamp(n.latest_end, UTC) for n in needs)
     volunteer = volunteer_view(
-        session, volunteer_id, first=local_date(first), last=local_date(last), at=at
+        session,
+        volunteer_id,
+        first=local_date(first),
+        last=local_date(last),
+        at=at,
+        with_workload=False,
     )
     return nearby(volunteer, build_need_index(needs), limit=limit)
 
