@@ -240,16 +240,16 @@ def get_ctx(request: Request) -> Ctx:
         session = services.factory()
     try:
         principal = None if session is None else _principal(request, session, services.clock.now())
+        if session is not None and rule.public:
+            # Public endpoints (sign-in, registration…) run their own short transactions
+            # (throttles, then the act): keeping this one open would hold SQLite's write lock.
+            session.close()
+            session = None
+        ctx = Ctx(request, services, rule, principal, session)  # may refuse X-Act-For
     except BaseException:
         if session is not None:
             session.close()
         raise
-    if session is not None and rule.public:
-        # Public endpoints (sign-in, registration…) run their own short transactions
-        # (throttles, then the act): keeping this one open would hold SQLite's write lock.
-        session.close()
-        session = None
-    ctx = Ctx(request, services, rule, principal, session)
     request.state.ctx = ctx
     if rule.public:
         return ctx

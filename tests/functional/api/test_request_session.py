@@ -18,8 +18,9 @@ def test_the_session_is_released_after_every_kind_of_answer(api: ApiWorld) -> No
         api.call("GET", "/people/999999/balance", "volunteer").status_code,  # 403/404
         api.call("GET", "/dashboard", "volunteer").status_code,  # the gate's 403
         api.call("POST", "/auth/session/end", "auditor").status_code,  # own transaction
+        api.call("GET", f"/people/{pid}/balance", "volunteer", **{"X-Act-For": "x"}).status_code,
     ]
     assert answers[0] == 200 and answers[1] == 422 and answers[2] in (403, 404)
-    assert answers[3] == 403 and answers[4] == 200
+    assert answers[3] == 403 and answers[4] == 200 and answers[5] == 422
     assert _checked_out(api) == 0
 
