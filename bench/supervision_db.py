@@ -10,6 +10,7 @@ with ``supervision.plant.inject_fraud`` at the default rates, then times:
   before any scan (alerts are new and inserted; no duration baseline yet) and after one
   (the steady state: the baseline is known, most records raise nothing);
 - ``services.scan_and_record``: loading the three tables, running the rules, storing alerts;
+- the hook on planted visits whose alerts were removed: events that store a new alert;
 
 and scores the stored alerts against the planted truth. ``--keep`` reuses a built database.
 """
@@ -26,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 
 from timebank.db import make_engine, make_session_factory
 from timebank.migrate import upgrade
 from timebank.supervision import repository
 from timebank.supervision.events import Alert, Rule
 from timebank.supervision.models import Alert as AlertRow
+from timebank.supervision.models import AlertPerson as AlertPersonRow
 from timebank.supervision.plant import inject_fraud
 from timebank.supervision.plant.honest import honest_city, load_city
 from timebank.supervision.services import check_after_commit, scan_and_record
@@ -45,6 +47,7 @@ PG_SERVER = os.environ.get(
     "TIMEBANK_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 AT = datetime(2025, 1, 10, tzinfo=UTC)  # just after the synthetic year
+SINGLE_VISIT_RULES = ("late_night", "far_checkin", "same_device")
 RESET = (
     "supervision_alert_people",
     "supervision_alerts",
@@ -152,6 +155,27 @@ def per_event(factory: Any, n: int, seed: int) -> dict[str, Any]:
     return out
 
 
+def flagged(url: str, factory: Any, truth: set[Any], n: int, seed: int) -> dict[str, Any]:
+    """The hook on ``n`` planted visits whose alerts are removed first: events that raise an
+    alert and store it (alert, people, watch list, reminder, audit), as a new fraud would."""
+    planted = sorted(int(s) for r, k, s in truth if k == "visit" and r.value in SINGLE_VISIT_RULES)
+    ids = np.random.default_rng(seed).choice(planted, min(n, len(planted)), replace=False)
+    subjects = [str(i) for i in ids.tolist()]
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        gone = select(AlertRow.id).where(
+            AlertRow.subject_kind == "visit", AlertRow.subject_id.in_(subjects)
+        )
+        conn.execute(delete(AlertPersonRow).where(AlertPersonRow.alert_id.in_(gone)))
+        conn.execute(
+            delete(AlertRow).where(
+                AlertRow.subject_kind == "visit", AlertRow.subject_id.in_(subjects)
+            )
+        )
+    engine.dispose()
+    return _timed(factory, "visit", ids.tolist())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -159,6 +183,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--events", type=int, default=500, help="records per kind for the hook")
     ap.add_argument("--keep", action="store_true", help="reuse the database loaded before")
+    ap.add_argument(
+        "--flagged", type=int, default=300, help="planted visits re-checked after the scan"
+    )
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     name = f"tb_bench_supervision_{args.db}_{args.visits}_{args.seed}"
@@ -177,6 +204,7 @@ def main() -> None:
         rows = session.execute(select(AlertRow)).scalars().all()
         stored = session.execute(select(func.count()).select_from(AlertRow)).scalar_one()
     after = per_event(factory, args.events, args.seed + 1)
+    after["visit raising an alert"] = flagged(url, factory, truth, args.flagged, args.seed + 2)
     alerts = [
         Alert(Rule(a.rule), a.subject_kind, a.subject_id, a.score, a.evidence, a.dedup_key)  # type: ignore[arg-type]
         for a in rows
@@ -212,7 +240,7 @@ def report(
         f"{cpu:.2f} s client CPU; "
         f"{summary.new_alerts} new alerts, {stored} stored"
     )
-    unseen = sum(f["new_alerts"] for f in after.values())
+    unseen = sum(f["new_alerts"] for k, f in after.items() if k != "visit raising an alert")
     print(f"\nalerts the hook raised after the scan that the scan had not: {unseen}")
     for label, figures in (("before the first scan", before), ("after a scan", after)):
         print(f"\nwrite-time hook {label}:")

@@ -10,7 +10,7 @@ import typer
 from rich.progress import track
 from rich.table import Table
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from timebank.actors import Actor, Role
 from timebank.cli import _run, app, console, err_console
@@ -94,11 +94,13 @@ def approve_visits(
         list[int] | None, typer.Option(help="Visit ids; default: all pending.")
     ] = None,
 ) -> None:
-    """Second approval of paper records: the coins post."""
+    """Second approval of paper records: the coins post, then supervision checks each."""
     from timebank.care.models import Need, Visit
     from timebank.care.offline import approve_paper_record
+    from timebank.events import take
+    from timebank.supervision.services import deliver
 
-    def go(session: Session) -> int:
+    def go(session: Session) -> tuple[int, list[int]]:
         actor = _station_actor(session, station, operator)
         ids = visit or list(
             session.execute(
@@ -114,9 +116,14 @@ def approve_visits(
                 session, actor=actor, visit_id=visit_id, approve=True, policy=policy, at=now
             )
         session.commit()
-        return len(ids)
+        # The write-time checks, after commit, each in a transaction of its own.
+        found = take(session)
+        return len(ids), deliver(sessionmaker(bind=session.get_bind()), found)
 
-    console.print(f"approved {_run(go)} records")
+    approved, alerts = _run(go)
+    console.print(f"approved {approved} records")
+    if alerts:
+        console.print(f"supervision: {len(alerts)} new alerts (timebank supervise scan)")
 
 
 @app.command("match")

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -115,6 +116,23 @@ def page(browser: object) -> Iterator[object]:
     pg.set_default_timeout(10_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def pages(browser: Any) -> Iterator[Any]:
+    """Open more than one signed-in phone (a volunteer and the elder side by side)."""
+    contexts: list[Any] = []
+
+    def open_page() -> Any:
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def axe_violations(page: object, *, impacts: tuple[str, ...] = ("serious", "critical")) -> list:

@@ -13,34 +13,16 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from tests.e2e.conftest import PHONE, assert_accessible, shot
+from tests.e2e.conftest import assert_accessible, shot
 from timebank.web.demo_accounts import PASSWORD, PHONES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
-
-
-@pytest.fixture
-def pages(browser: Any) -> Iterator[Any]:
-    """Open more than one signed-in phone (a volunteer and the elder side by side)."""
-    contexts: list[Any] = []
-
-    def open_page() -> Any:
-        context = browser.new_context(viewport=PHONE, locale="zh-CN", bypass_csp=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def sign_in(page: Any, server: str, who: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -11,7 +12,7 @@ from tests.functional.cli_helpers import timebank
 from tests.integration.care.conftest import World
 from tests.integration.people.factories import make_city, register
 from tests.integration.supervision.conftest import night, plant_visit
-from timebank.clock import FixedClock
+from timebank.clock import LOCAL_TZ, FixedClock
 from timebank.db import make_session_factory, transaction
 from timebank.ledger import services as ledger
 from timebank.supervision.events import Rule
@@ -65,3 +66,46 @@ def test_bad_input_is_refused_with_a_clear_message(fresh_engine: Engine, tmp_pat
     assert missing.returncode == 69 and "database error" in missing.stderr
     helped = timebank("supervise", "--help", url=url, check=True)
     assert "scan" in helped.stdout
+
+
+def test_approving_paper_records_runs_the_write_time_checks(
+    fresh_engine: Engine, clock: FixedClock, tmp_path: Path
+) -> None:
+    """`timebank import approve` settles the visits, then checks each after commit."""
+    from sqlalchemy import select
+
+    from tests.functional.test_cli_ledger import seeded
+    from timebank.supervision.models import Alert
+
+    url = url_of(fresh_engine)
+    ids = seeded(fresh_engine, clock)
+    start = clock.now().astimezone(LOCAL_TZ).replace(hour=23, minute=0)
+    row = (
+        f"{ids['volunteer_idn']},{ids['elder_idn']},chat_visit,"
+        f"{start:%Y-%m-%d %H:%M},{start + timedelta(minutes=60):%Y-%m-%d %H:%M},夜间"
+    )
+    sheet = tmp_path / "night.csv"
+    sheet.write_text(
+        f"志愿者身份证号,老人身份证号,服务项目,开始时间,结束时间,备注\n{row}\n", encoding="utf-8"
+    )
+    station = str(ids["station"])
+    timebank(
+        "import",
+        "visits",
+        str(sheet),
+        "--station",
+        station,
+        "--operator",
+        "张三",
+        url=url,
+        check=True,
+    )
+    with transaction(make_session_factory(fresh_engine)) as s:
+        assert s.execute(select(Alert)).first() is None  # entered, not yet settled
+    approved = timebank(
+        "import", "approve", "--station", station, "--operator", "李四", url=url, check=True
+    )
+    assert "new alerts" in approved.stdout
+    with transaction(make_session_factory(fresh_engine)) as s:
+        found = s.execute(select(Alert.rule, Alert.source)).all()
+    assert ("late_night", "live") in found

@@ -24,6 +24,7 @@ from timebank.api.routes import (
     needs,
     people,
     relations,
+    supervision,
     visits,
 )
 from timebank.api.services import Services
@@ -91,6 +92,7 @@ def create_app(
     problems.install(app)
     api = APIRouter(prefix=PREFIX)
     modules = [auth, accounts, people, relations, coins, admin, needs, visits, admission]
+    modules.append(supervision)
     for module in modules:
         api.include_router(module.api)
     if settings.env != "prod":

@@ -1,4 +1,10 @@
-"""Stations and institutions: registration, street confirmation, the untrustworthy flag."""
+"""Stations and institutions: registration, street confirmation, the untrustworthy flag.
+
+The flag blocks an institution from publishing, reviewing and confirming
+(``require_trusted_station``). ``mark_untrustworthy`` / ``clear_untrustworthy`` set and clear
+it with a reason and a date, each in the audit log; the public list with its entries per case
+is supervision's (``supervision.sanctions``), which calls these.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
+from timebank.audit.services import record_act
 from timebank.errors import InvalidInput, NotFound, RuleViolation
 from timebank.people.models import Organisation, Street
 from timebank.people.scope import require_admin_in
@@ -51,6 +58,43 @@ def confirm_by_street(session: Session, *, actor: Actor, org_id: int, at: dateti
     org.confirmed_by_street_at = at
     session.flush()
     return org
+
+
+def _flag(
+    session: Session, actor: Actor, org_id: int, flagged: bool, reason: str, at: datetime
+) -> Organisation:
+    org = get_organisation(session, org_id)
+    require_admin_in(actor, org.district_code)
+    why = reason.strip() if isinstance(reason, str) else ""
+    if not why or len(why) > 2000:
+        raise InvalidInput("a reason is required (at most 2000 characters)", field="reason")
+    changed = org.untrustworthy != flagged
+    org.untrustworthy = flagged
+    record_act(
+        session,
+        actor=actor,
+        act="care.untrustworthy_mark" if flagged else "care.untrustworthy_clear",
+        target={"organisation": str(org.id), "reason": why, "changed": str(changed).lower()},
+        status=200,
+        at=at,
+    )
+    session.flush()
+    return org
+
+
+def mark_untrustworthy(
+    session: Session, *, actor: Actor, org_id: int, reason: str, at: datetime
+) -> Organisation:
+    """Flag an institution untrustworthy (失信): it may no longer publish, review or confirm.
+    A district admin flags institutions of their district, the city admin any."""
+    return _flag(session, actor, org_id, True, reason, at)
+
+
+def clear_untrustworthy(
+    session: Session, *, actor: Actor, org_id: int, reason: str, at: datetime
+) -> Organisation:
+    """Clear the flag (an overturned case, the last listing lifted)."""
+    return _flag(session, actor, org_id, False, reason, at)
 
 
 def get_organisation(session: Session, org_id: int) -> Organisation:

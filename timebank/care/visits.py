@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from timebank import events
 from timebank.actors import Actor, Role
 from timebank.care import codes, rules
 from timebank.care.models import Need, Visit
@@ -147,7 +148,10 @@ def settle_visit(
     policy: Policy,
     at: datetime,
 ) -> None:
-    """Credit the volunteer and take the elder's payment, in the caller's transaction."""
+    """Credit the volunteer and take the elder's payment, in the caller's transaction.
+
+    Records the domain events ``("visit", visit.id)`` and, through the ledger, a
+    ``("redemption", …)`` per posted payment from an elder's own coins."""
     started = visit.check_in_at or visit.scheduled_start
     credit = ledger.credit_service(
         session,
@@ -169,6 +173,8 @@ def settle_visit(
         )
     visit.credited_minutes = credit.amount if credit else 0
     visit.paid_minutes = paid
+    # Supervision checks the settled visit after commit (timebank.events).
+    events.record(session, "visit", visit.id)
 
 
 def confirm_visit(

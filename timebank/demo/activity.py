@@ -107,6 +107,8 @@ class _Year:
                 left -= take
                 self.shadow.settle(slot, held, take)
                 v.paid.append(take)
+                if take and slot != POOL:
+                    self.funding.last_paid[slot // 2] = day
             if v.credited and self.rng.chance(self.plan.reversal_chance):
                 self.funding.schedule_reversal(v, day + timedelta(days=self.rng.between(3, 10)))
 

@@ -35,6 +35,7 @@ class Funding:
         self.movements: list[Movement] = []
         self.by_day: dict[date, list[Movement]] = defaultdict(list)
         self.last_gift: dict[int, date] = {}  # recipient -> day of the last gift received
+        self.last_paid: dict[int, date] = {}  # person -> last day their coins paid for care
         # Half of each donation waits for the street's monthly allocation; the other half
         # pays priority elders' needs directly.
         self.earmarked = 0
@@ -150,6 +151,12 @@ class Funding:
         amount = amount // 60 * 60  # families give whole coins
         count_limit = policy.gift_yearly_count_limit
         if amount < 60 or (count_limit and given[1] >= count_limit):
+            return
+        held = self.shadow.pending[received(recipient)] + self.shadow.pending[earned(recipient)]
+        if held or self.last_paid.get(recipient) == day:
+            # A payment posted today or held for tomorrow's visit would fall within hours of
+            # the gift: families give between visits, not as the bill comes (a gift spent at
+            # once is a supervision signal).
             return
         self.shadow.move(earned(giver), received(recipient), amount)
         given[0] += amount

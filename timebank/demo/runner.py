@@ -1,7 +1,8 @@
 """``timebank demo``: build the demo city into an empty database, in one transaction.
 
 Phases: plan (pure and seeded: places, people, a simulated year), places, people, records,
-accounts, activity (batched posting), then a seal in its own transaction so that
+accounts, activity (batched posting), optionally fraud (``supervision.plant.inject_fraud``
+at known rates, in the same transaction), then a seal in its own transaction so that
 ``timebank ledger verify`` is green straight away. Nothing is written when the database
 already holds people: ``if_empty`` makes that a quiet no-op, otherwise it is refused.
 """
@@ -30,9 +31,11 @@ from timebank.demo.progress import Advance, Reporter, Silent
 from timebank.demo.specs import Ids
 from timebank.errors import Conflict
 from timebank.ledger.audit import seal_transfers
+from timebank.ledger.models import Transfer
 from timebank.people.crypto import PiiVault
 from timebank.people.models import Person
 from timebank.policy import load_policy
+from timebank.supervision.plant import Planted, Rates, inject_fraud
 
 SEAL_PATIENCE_S = 10.0  # how long to wait for other clients' transactions to end
 
@@ -55,6 +58,7 @@ class DemoResult:
     reversals: int = 0
     sealed: int = 0  # transfers covered by the seals made at the end
     seconds: dict[str, float] = field(default_factory=dict)
+    planted: Planted | None = None  # the fraud injected, with its ground truth
 
 
 @contextmanager
@@ -128,8 +132,12 @@ def run_demo(
     if_empty: bool = False,
     reporter: Reporter | None = None,
     extras: Callable[[Session], None] | None = None,
+    fraud: Rates | None = None,
 ) -> DemoResult | None:
-    """Seed the demo city; None when ``if_empty`` found people already there."""
+    """Seed the demo city; None when ``if_empty`` found people already there.
+
+    ``fraud``: plant every supervision pattern into the city at these rates (per 1,000
+    visits; station patterns per 100 busy station-months), labelled in ``result.planted``."""
     plan = make_plan(seed, size)
     report = reporter or Silent()
     result = DemoResult(seed=seed, size=plan.size)
@@ -168,6 +176,13 @@ def run_demo(
                 first_org=first.org,
                 advance=advance,
             )
+        if fraud is not None:
+            with _timed(result, "fraud"):
+                result.planted = inject_fraud(session, seed=seed, rates=fraud, at=SEAL_AT)
+                result.transfers += (
+                    session.scalar(select(func.count()).where(Transfer.key.like(f"plant:{seed}:%")))
+                    or 0
+                )
         if extras is not None:  # e.g. sign-in accounts, in the same transaction and seal
             with _timed(result, "extras"):
                 extras(session)

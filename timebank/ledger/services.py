@@ -12,9 +12,11 @@ from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, sele
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from timebank import events
 from timebank.actors import Actor, Role
 from timebank.clock import LOCAL_TZ, local_date
 from timebank.errors import (
+    Conflict,
     IdempotencyConflict,
     InvalidInput,
     NotFound,
@@ -276,7 +278,9 @@ def gift(
         amount=amount,
         reference=f"person:{recipient_id}",
     )
-    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+    posted = post_transfers(session, [spec], actor=actor.label, at=at)[0]
+    events.record(session, "gift", posted.id)
+    return posted
 
 
 def donate(
@@ -303,7 +307,9 @@ def donate(
         credit_account_id=POOL_ID,
         amount=amount,
     )
-    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+    posted = post_transfers(session, [spec], actor=actor.label, at=at)[0]
+    events.record(session, "donation", posted.id)
+    return posted
 
 
 def allocate_from_pool(
@@ -417,7 +423,10 @@ def hold_from_pool(
 def settle_holds(
     session: Session, *, actor: Actor, key: str, hold_ids: list[int], amount: int, at: datetime
 ) -> list[Posted]:
-    """Post ``amount`` minutes across the holds in order and void what is left of them."""
+    """Post ``amount`` minutes across the holds in order and void what is left of them.
+
+    Each part of a service payment posted from a person's account is recorded as the domain
+    event ``("redemption", transfer id)`` for the supervision checks after commit."""
     if amount < 0:
         raise InvalidInput("amount cannot be negative", field="amount")
     holds = (
@@ -444,7 +453,12 @@ def settle_holds(
                 reference=hold.reference,
             )
         )
-    return post_transfers(session, specs, actor=actor.label, at=at)
+    posted = post_transfers(session, specs, actor=actor.label, at=at)
+    for p in posted:
+        # A person's coins spent on care: a redemption (the pool's spending is the city's).
+        if p.kind == "service_payment" and p.phase == "post" and p.debit_account_id != POOL_ID:
+            events.record(session, "redemption", p.id)
+    return posted
 
 
 def reverse(
@@ -472,6 +486,74 @@ def reverse(
     )
     spec = TransferSpec(
         key=key, kind="reversal", reverses_id=transfer_id, memo=reason, reference=None
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def restore_memo(reversal_id: int) -> str:
+    """The memo that names the reversal a restoring transfer corrects (and finds it again)."""
+    return f"restores reversal {reversal_id}"
+
+
+def restore_reversed(
+    session: Session,
+    *,
+    actor: Actor,
+    key: str,
+    reversal_id: int,
+    reason: str,
+    at: datetime,
+) -> Posted:
+    """Give back what a reversal took, by a new transfer repeating the reversed one (same kind,
+    accounts, amount, reference and value date), its memo naming the reversal. Reversals cannot
+    themselves be reversed (I5), and nothing is edited: the reversal stays in the ledger.
+
+    A reversal is restored at most once: the same ``key`` replays the first result, another
+    key is refused."""
+    actor.require(Role.DISTRICT_ADMIN, Role.CITY_ADMIN, rule="restore")
+    why = reason.strip()
+    if not why:
+        raise InvalidInput("a reason is required to restore a reversed transfer", field="reason")
+    reversal = session.get(Transfer, reversal_id)
+    if reversal is None:
+        raise NotFound(f"no transfer {reversal_id}", field="reversal_id")
+    if reversal.kind != "reversal" or reversal.reverses_id is None:
+        raise InvalidInput(f"transfer {reversal_id} is not a reversal", field="reversal_id")
+    original = session.get(Transfer, reversal.reverses_id)
+    assert original is not None  # a foreign key
+    _require_district(
+        session,
+        actor,
+        select(Person.district_code)
+        .join(Account, Account.person_id == Person.id)
+        .where(Account.id.in_([original.debit_account_id, original.credit_account_id])),
+    )
+    memo = restore_memo(reversal.id)
+    same_reference = (
+        T.c.reference.is_(None)
+        if original.reference is None
+        else T.c.reference == original.reference
+    )
+    earlier = session.execute(
+        select(T.c.key).where(
+            same_reference,
+            T.c.kind == original.kind,
+            T.c.memo.like(f"{memo}:%"),
+        )
+    ).scalar()
+    if earlier is not None and earlier != key:
+        raise Conflict(
+            f"reversal {reversal.id} was already restored", rule="restore_once", field="reversal_id"
+        )
+    spec = TransferSpec(
+        key=key,
+        kind=original.kind,
+        debit_account_id=original.debit_account_id,
+        credit_account_id=original.credit_account_id,
+        amount=original.amount,
+        reference=original.reference,
+        value_date=original.value_date,
+        memo=f"{memo}: {why}"[:500],
     )
     return post_transfers(session, [spec], actor=actor.label, at=at)[0]
 

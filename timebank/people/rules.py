@@ -22,14 +22,17 @@ ADULT_AGE = 18
 SENSITIVE_MINOR_AGE = 14
 RESIDENCY_KINDS = ("hukou", "residence_permit")
 STATUSES = ("active", "suspended", "disqualified", "deceased", "exited")
+# The moves ``set_status`` may make. A disqualification is a sanction: the plain status path
+# only records a death after it. The way back is ``REINSTATEMENT`` below, never this table.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     "active": frozenset({"suspended", "disqualified", "deceased", "exited"}),
     "suspended": frozenset({"active", "disqualified", "deceased", "exited"}),
-    # A disqualification is a sanction; only death changes it (an appeal would be a new rule).
     "disqualified": frozenset({"deceased"}),
     "exited": frozenset({"active", "deceased"}),
     "deceased": frozenset(),
 }
+# The one move outside STATUS_TRANSITIONS, open only to an upheld appeal (``reinstate``).
+REINSTATEMENT = ("disqualified", "active")
 
 RELATIONS = ("spouse", "parent", "child", "grandparent", "grandchild")
 INVERSE = {
@@ -176,7 +179,17 @@ def kinship_implausibility(
     return None
 
 
-def status_transition_allowed(old: str, new: str) -> bool:
+def status_transition_allowed(old: str, new: str, *, upheld_appeal: bool = False) -> bool:
+    """Whether a person may move from ``old`` to ``new``.
+
+    Policy (docs/policy.md, "Reinstatement"): ``disqualified → active`` is allowed **only**
+    through an upheld appeal against the case that disqualified the person — the dedicated use
+    case ``people.status.reinstate``, decided by the city — and never through a plain status
+    change. Reinstatement gives back the account, not the volunteering: the person must
+    re-activate as a volunteer, and the qualifications cancelled with the disqualification stay
+    cancelled until a station verifies them again."""
+    if upheld_appeal and (old, new) == REINSTATEMENT:
+        return True
     return new in STATUS_TRANSITIONS.get(old, frozenset())
 
 

@@ -3,22 +3,28 @@
 Coins are the ledger's business: a status change here only records the fact (and, for a
 disqualification, cancels qualifications as the sanction requires [S2]); moving a deceased
 person's balance to the named beneficiary or the pool is done by the ledger.
+
+A disqualified person comes back only through ``reinstate``: the city upheld their appeal
+against the case that disqualified them (docs/policy.md, "Reinstatement"). ``set_status``
+refuses ``disqualified → active``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.clock import local_date
-from timebank.errors import Conflict, InvalidInput
+from timebank.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from timebank.people import rules
 from timebank.people.models import Person
 from timebank.people.qualifications import cancel_qualifications
 from timebank.people.repository import get_person
 from timebank.people.scope import require_admin_in, require_staff_in
+from timebank.supervision.models import Appeal, Sanction
 
 
 def _require_may_set(actor: Actor, person: Person, status: str) -> None:
@@ -92,3 +98,52 @@ def record_death(
         at=at,
         died_on=died_on,
     )
+
+
+def reinstate(
+    session: Session,
+    *,
+    actor: Actor,
+    person_id: int,
+    appeal_id: int,
+    reason: str,
+    at: datetime,
+) -> Person:
+    """Lift a disqualification after the city upheld the person's appeal (``appeal_id``).
+
+    The person is ``active`` again; as a volunteer they are ``pending`` (they re-activate once
+    every eligibility rule holds) — or ``none`` if they never volunteered. Qualifications
+    cancelled with the disqualification stay cancelled: a station verifies them anew."""
+    actor.require(Role.CITY_ADMIN, rule="reinstate_city")
+    person = get_person(session, person_id)
+    why = rules.required_text(reason, field="reason", max_len=500)
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", field="appeal_id")
+    disqualified_by_case = session.execute(
+        select(Sanction.id).where(
+            Sanction.case_id == appeal.case_id,
+            Sanction.kind == "disqualification",
+            Sanction.person_id == person.id,
+        )
+    ).first()
+    if appeal.status != "upheld" or disqualified_by_case is None:
+        raise RuleViolation(
+            f"appeal {appeal.id} is not an upheld appeal against person {person.id}'s "
+            "disqualification",
+            rule="reinstate_upheld_appeal",
+            field="appeal_id",
+        )
+    if not rules.status_transition_allowed(person.status, "active", upheld_appeal=True):
+        raise Conflict(
+            f"person {person.id} is {person.status}, not disqualified",
+            rule="status_transition",
+            details={"from": person.status, "to": "active"},
+        )
+    person.status = "active"
+    person.status_reason = why
+    person.status_changed_at = at
+    if person.volunteer_status == "disqualified":
+        person.volunteer_status = "pending" if person.activated_at is not None else "none"
+    session.flush()
+    return person

@@ -1,9 +1,12 @@
 """Appeals against a warning or a confirmed fraud, decided by the city; reinstatement.
 
 An upheld appeal overturns the case: warnings are lifted, each reversed credit is restored by a
-new transfer (keyed ``case:{id}:restore:{transfer}``, never by undoing the reversal), listed
-institutions come off the untrustworthy list, and the people come off the watch list. A
-disqualification is lifted only where the people rules allow ``disqualified → active``.
+new transfer (``ledger.restore_reversed``, keyed ``case:{id}:restore:{transfer}``, never by
+undoing the reversal), listed institutions come off the untrustworthy list
+(``sanctions.lift_untrustworthy`` → ``care.stations.clear_untrustworthy``), the people come off
+the watch list, and each person the case disqualified is reinstated
+(``people.status.reinstate``: active again, to re-activate as a volunteer; cancelled
+qualifications stay cancelled).
 """
 
 from __future__ import annotations
@@ -16,17 +19,19 @@ from sqlalchemy.orm import Session
 from timebank.actors import Actor, Role
 from timebank.audit.services import record_act
 from timebank.errors import Conflict, NotFound, PermissionDenied
-from timebank.ledger.core import TransferSpec, post_transfers
-from timebank.ledger.models import Transfer
-from timebank.people.models import Organisation, Person
-from timebank.people.rules import required_text, status_transition_allowed
-from timebank.people.status import set_status
+from timebank.ledger import services as ledger
+from timebank.people.models import Person
+from timebank.people.rules import required_text
+from timebank.people.status import reinstate as reinstate_person
 from timebank.supervision import lifecycle
 from timebank.supervision.cases import case_people, get_case
 from timebank.supervision.models import Appeal, Case, Sanction, UntrustworthyEntry
-from timebank.supervision.sanctions import lift_watch
+from timebank.supervision.records import audit_target
+from timebank.supervision.sanctions import lift_untrustworthy, lift_watch
 
+# Kept for callers of the first version, when the people rules had no way back.
 STATUS_STAYS = "stays disqualified: the people rules allow no disqualified → active move yet"
+HELD_ELSEWHERE = "stays disqualified: another case's disqualification is in force"
 
 
 def _pending(session: Session, case_id: int) -> Appeal | None:
@@ -96,31 +101,44 @@ def reinstate(
     row, case = _decidable(session, actor, appeal_id)
     why = required_text(reason, field="reason", max_len=2000)
     lifecycle.require_case_move(case.id, case.status, "overturned")
-    sanctions = session.execute(
-        select(Sanction).where(Sanction.case_id == case.id, Sanction.lifted_at.is_(None))
-    ).scalars()
-    for sanction in sanctions:
-        if sanction.kind == "reversal":
-            _restore_credit(session, actor, case, sanction, at)
-        elif sanction.kind == "disqualification":
-            _restore_status(session, actor, sanction, f"case {case.id} overturned: {why}", at)
-        if sanction.kind != "disqualification" or sanction.note is None:
-            sanction.lifted_at, sanction.lifted_by = at, actor.label[:80]
-    for entry in session.execute(
-        select(UntrustworthyEntry).where(
-            UntrustworthyEntry.case_id == case.id, UntrustworthyEntry.lifted_at.is_(None)
-        )
-    ).scalars():
-        entry.lifted_at, entry.lifted_by, entry.lift_reason = at, actor.label[:80], why
-        session.flush()
-        _relist(session, entry.organisation_id)
-    lift_watch(session, actor=actor, people=case_people(session, case.id), at=at, except_case=-1)
+    # Upheld first: the people rules reinstate only against an upheld appeal.
     row.status, row.decided_by, row.decided_at, row.decision_reason = (
         "upheld",
         actor.label[:80],
         at,
         why,
     )
+    session.flush()
+    overturned = f"case {case.id} overturned: {why}"[:500]
+    sanctions = (
+        session.execute(
+            select(Sanction)
+            .where(Sanction.case_id == case.id, Sanction.lifted_at.is_(None))
+            .order_by(Sanction.id)
+        )
+        .scalars()
+        .all()
+    )
+    for sanction in sanctions:
+        if sanction.kind == "reversal":
+            _restore_credit(session, actor, case, sanction, overturned, at)
+        elif sanction.kind == "disqualification":
+            _restore_status(session, actor, case, row, sanction, overturned, at)
+        sanction.lifted_at, sanction.lifted_by = at, actor.label[:80]
+    listed = (
+        session.execute(
+            select(UntrustworthyEntry.organisation_id)
+            .where(UntrustworthyEntry.case_id == case.id, UntrustworthyEntry.lifted_at.is_(None))
+            .distinct()
+        )
+        .scalars()
+        .all()
+    )
+    for org_id in sorted(listed):
+        lift_untrustworthy(
+            session, actor=actor, org_id=org_id, reason=overturned, at=at, case_id=case.id
+        )
+    lift_watch(session, actor=actor, people=case_people(session, case.id), at=at, except_case=-1)
     case.status, case.updated_at = "overturned", at
     _audit(session, actor, "supervision.reinstate", case, at, appeal=row.id)
     session.flush()
@@ -128,51 +146,52 @@ def reinstate(
 
 
 def _restore_credit(
-    session: Session, actor: Actor, case: Case, sanction: Sanction, at: datetime
+    session: Session, actor: Actor, case: Case, sanction: Sanction, why: str, at: datetime
 ) -> None:
-    original = session.get(Transfer, sanction.transfer_id)
-    assert original is not None
-    spec = TransferSpec(
-        key=f"case:{case.id}:restore:{original.id}",
-        kind=original.kind,
-        debit_account_id=original.debit_account_id,
-        credit_account_id=original.credit_account_id,
-        amount=original.amount,
-        reference=original.reference,
-        value_date=original.value_date,
-        memo=f"case {case.id} overturned: restores transfer {original.id}",
+    assert sanction.reversal_id is not None and sanction.transfer_id is not None
+    posted = ledger.restore_reversed(
+        session,
+        actor=actor,
+        key=f"case:{case.id}:restore:{sanction.transfer_id}",
+        reversal_id=sanction.reversal_id,
+        reason=why,
+        at=at,
     )
-    [posted] = post_transfers(session, [spec], actor=actor.label, at=at)
     sanction.restore_id = posted.id
     _audit(session, actor, "supervision.restore_credit", case, at, transfer=posted.id)
 
 
 def _restore_status(
-    session: Session, actor: Actor, sanction: Sanction, why: str, at: datetime
+    session: Session,
+    actor: Actor,
+    case: Case,
+    appeal: Appeal,
+    sanction: Sanction,
+    why: str,
+    at: datetime,
 ) -> None:
+    """Reinstate a person this case disqualified, unless another case's disqualification is in
+    force. One already disqualified when this case was decided comes back only if that earlier
+    disqualification was a case's, overturned while this one held it."""
     person = session.get(Person, sanction.person_id)
-    if sanction.note is not None or person is None or person.status != "disqualified":
+    if person is None or person.status != "disqualified":
         return
-    if not status_transition_allowed("disqualified", "active"):
-        sanction.note = STATUS_STAYS
+    others = session.execute(
+        select(Sanction.lifted_at, Sanction.note).where(
+            Sanction.person_id == person.id,
+            Sanction.kind == "disqualification",
+            Sanction.case_id != case.id,
+        )
+    ).all()
+    if any(lifted is None for lifted, _ in others):
+        sanction.note = HELD_ELSEWHERE
         return
-    set_status(session, actor=actor, person_id=person.id, status="active", reason=why, at=at)
-
-
-def _relist(session: Session, org_id: int) -> None:
-    """An institution stays flagged while any other listing of it is in force."""
-    org = session.get(Organisation, org_id)
-    if org is None:
-        return
-    org.untrustworthy = (
-        session.execute(
-            select(UntrustworthyEntry.id).where(
-                UntrustworthyEntry.organisation_id == org_id,
-                UntrustworthyEntry.lifted_at.is_(None),
-            )
-        ).first()
-        is not None
+    if sanction.note is not None and not any(note == HELD_ELSEWHERE for _, note in others):
+        return  # disqualified before this case, and not by an overturned case
+    reinstate_person(
+        session, actor=actor, person_id=person.id, appeal_id=appeal.id, reason=why, at=at
     )
+    _audit(session, actor, "supervision.reinstate_person", case, at, person=person.id)
 
 
 def _audit(
@@ -182,7 +201,7 @@ def _audit(
         session,
         actor=actor,
         act=act,
-        target={"case": case.id, **target},
+        target=audit_target(case=case.id, **target),
         status=200,
         at=at,
         moves_coins=act == "supervision.restore_credit",

@@ -22,6 +22,7 @@ from timebank.people.rules import required_text
 from timebank.people.scope import require_admin_in
 from timebank.supervision import lifecycle, sanctions
 from timebank.supervision.models import Alert, AlertPerson, Case, CaseAlert, Decision, Sanction
+from timebank.supervision.records import audit_target
 
 WARNING = (
     "【时间银行】经核查，您账户的部分服务或时间币记录违反规定，现予以警告。如有异议，可提出申诉。"
@@ -246,4 +247,11 @@ def _warn(
 def _audit(
     session: Session, actor: Actor, act: str, case: Case, at: datetime, **target: object
 ) -> None:
-    record_act(session, actor=actor, act=act, target={"case": case.id, **target}, status=200, at=at)
+    record_act(
+        session,
+        actor=actor,
+        act=act,
+        target=audit_target(case=case.id, **target),
+        status=200,
+        at=at,
+    )

@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from timebank.care.models import Need
@@ -97,12 +97,16 @@ def _visit(row: Any) -> Visit:
     )
 
 
+# The states as SQL literals: an expanding IN would be re-rendered at every execution.
+_CLAIMED_SQL = VisitRow.status.in_([literal_column(f"'{state}'") for state in CLAIMED])
+
+
 def _claimed(*columns: Any) -> Any:
     return (
         select(*_VISIT_COLUMNS, *columns)
         .join(Need, Need.id == VisitRow.need_id)
         .join(ServiceItem, ServiceItem.id == Need.item_id)
-        .where(VisitRow.status.in_(CLAIMED))
+        .where(_CLAIMED_SQL)
     )
 
 
@@ -215,15 +219,19 @@ _DONATIONS = _moves(
     _DEBIT.person_id == bindparam("person"),
     Transfer.created_at.between(_LO, _AT),
 )
-_RECEIVED = _moves(
-    Transfer.kind == "gift",
-    _CREDIT.person_id == bindparam("person"),
-    Transfer.created_at.between(_LO, _AT),
-)
-_SPENT = _moves(
-    Transfer.kind == "service_payment",
-    _DEBIT.person_id == bindparam("person"),
-    Transfer.created_at.between(_LO, _AT),
+# A redemption's history in one round trip: the gifts the person received and what they
+# spent, each half planned on its own indexes.
+_RECEIVED_AND_SPENT = union_all(
+    _moves(
+        Transfer.kind == "gift",
+        _CREDIT.person_id == bindparam("person"),
+        Transfer.created_at.between(_LO, _AT),
+    ),
+    _moves(
+        Transfer.kind == "service_payment",
+        _DEBIT.person_id == bindparam("person"),
+        Transfer.created_at.between(_LO, _AT),
+    ),
 )
 
 
@@ -280,7 +288,5 @@ def transfer_with_context(
         "lo": at - timedelta(hours=params.gift_redeem_hours),
         "at": at,
     }
-    return event, TransferContext(
-        gifts=_of(conn.execute(_RECEIVED, window), Gift),
-        redemptions=_of(conn.execute(_SPENT, window), Redemption),
-    )
+    rows = conn.execute(_RECEIVED_AND_SPENT, window).all()
+    return event, TransferContext(gifts=_of(rows, Gift), redemptions=_of(rows, Redemption))

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
 from timebank.audit.services import record_act
-from timebank.errors import NotFound
+from timebank.care import stations
+from timebank.errors import Conflict, NotFound
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, Transfer
 from timebank.people.models import Organisation, Person
+from timebank.people.rules import required_text
 from timebank.people.scope import require_admin_in
 from timebank.people.status import set_status
 from timebank.supervision.credits import named_credits
@@ -32,6 +34,7 @@ from timebank.supervision.models import (
     UntrustworthyEntry,
     Watch,
 )
+from timebank.supervision.records import audit_target
 
 
 def apply_fraud(
@@ -158,28 +161,103 @@ def _reverse(
 def _list_untrustworthy(
     session: Session, actor: Actor, case: Case, org_id: int, reason: str, at: datetime
 ) -> None:
+    _, created = _listing(session, actor, org_id, reason, at, case.id, "organisation_ids")
+    if created:
+        _audit(session, actor, "supervision.untrustworthy", case, at, organisation=org_id)
+
+
+def list_untrustworthy(
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: int,
+    reason: str,
+    at: datetime,
+    case_id: int | None = None,
+) -> UntrustworthyEntry:
+    """Put an institution on the public untrustworthy list (失信名单) with the reason and the
+    date, and flag it (``care.stations.mark_untrustworthy``), so it can no longer publish,
+    review or confirm. A listing already in force is returned as it is (a retry adds nothing).
+    A district admin lists institutions of their own district; the city admin any."""
+    return _listing(session, actor, org_id, reason, at, case_id, "org_id")[0]
+
+
+def _listing(
+    session: Session,
+    actor: Actor,
+    org_id: int,
+    reason: str,
+    at: datetime,
+    case_id: int | None,
+    field: str,
+) -> tuple[UntrustworthyEntry, bool]:
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(f"no organisation {org_id}", field="organisation_ids")
+        raise NotFound(f"no organisation {org_id}", field=field)
     require_admin_in(actor, org.district_code)
+    why = required_text(reason, field="reason", max_len=2000)
     listed = session.execute(
-        select(UntrustworthyEntry.id).where(
-            UntrustworthyEntry.organisation_id == org_id, UntrustworthyEntry.lifted_at.is_(None)
-        )
-    ).first()
-    org.untrustworthy = True
+        select(UntrustworthyEntry)
+        .where(UntrustworthyEntry.organisation_id == org.id, UntrustworthyEntry.lifted_at.is_(None))
+        .order_by(UntrustworthyEntry.id)
+    ).scalar()
+    if not org.untrustworthy:
+        stations.mark_untrustworthy(session, actor=actor, org_id=org.id, reason=why, at=at)
     if listed is not None:
-        return
-    session.add(
-        UntrustworthyEntry(
-            organisation_id=org_id,
-            case_id=case.id,
-            reason=reason,
-            listed_at=at,
-            listed_by=actor.label[:80],
-        )
+        return listed, False
+    entry = UntrustworthyEntry(
+        organisation_id=org.id,
+        case_id=case_id,
+        reason=why,
+        listed_at=at,
+        listed_by=actor.label[:80],
     )
-    _audit(session, actor, "supervision.untrustworthy", case, at, organisation=org_id)
+    session.add(entry)
+    session.flush()
+    return entry, True
+
+
+def lift_untrustworthy(
+    session: Session,
+    *,
+    actor: Actor,
+    org_id: int,
+    reason: str,
+    at: datetime,
+    case_id: int | None = None,
+) -> list[UntrustworthyEntry]:
+    """Lift an institution's listings in force: those made outside a case, or (``case_id``,
+    an upheld appeal) that case's. A case's listing comes off only by an upheld appeal. The
+    flag is cleared (``care.stations.clear_untrustworthy``) once no listing is left in force.
+    Entries are never deleted: each keeps who lifted it, when and why."""
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id}", field="org_id")
+    require_admin_in(actor, org.district_code)
+    why = required_text(reason, field="reason", max_len=2000)
+    in_force = list(
+        session.execute(
+            select(UntrustworthyEntry)
+            .where(
+                UntrustworthyEntry.organisation_id == org_id,
+                UntrustworthyEntry.lifted_at.is_(None),
+            )
+            .order_by(UntrustworthyEntry.id)
+        ).scalars()
+    )
+    lifted = [e for e in in_force if e.case_id == case_id]
+    held = [e for e in in_force if e.case_id != case_id]
+    if case_id is None and not lifted and held:
+        raise Conflict(
+            f"{org.name} is listed by case {held[0].case_id}: only an upheld appeal lifts it",
+            rule="listing_by_case",
+        )
+    for entry in lifted:
+        entry.lifted_at, entry.lifted_by, entry.lift_reason = at, actor.label[:80], why
+    session.flush()
+    if not held and org.untrustworthy:
+        stations.clear_untrustworthy(session, actor=actor, org_id=org_id, reason=why, at=at)
+    return lifted
 
 
 def lift_watch(
@@ -215,7 +293,7 @@ def _audit(
         session,
         actor=actor,
         act=act,
-        target={"case": case.id, **target},
+        target=audit_target(case=case.id, **target),
         status=200,
         at=at,
         moves_coins=act == "supervision.reverse",

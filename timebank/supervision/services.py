@@ -4,17 +4,20 @@ sanctions, so web, API, CLI and jobs find every act in one place.
 - ``scan_and_record(session, …)``: load, run every rule, store new alerts; the caller commits.
 - ``after_commit(factory, kind, id)``: for the API after a visit, gift, donation or redemption
   commits; checks the one record in its own short transaction and never raises.
+- ``deliver(factory, events)``: ``after_commit`` for each domain event a committed use case
+  recorded (``timebank.events``; ``run_in_transaction(..., events=collected)``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from timebank.actors import Actor, Role
@@ -23,6 +26,7 @@ from timebank.auth.notify import Notifier
 from timebank.clock import SystemClock
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput
+from timebank.events import Event
 from timebank.supervision import contexts, repository
 from timebank.supervision.appeals import appeal, reinstate, reject_appeal
 from timebank.supervision.cases import assign_case, confirm_fraud, decide_case, open_case
@@ -30,7 +34,7 @@ from timebank.supervision.events import Alert, Gift, Redemption, Rule
 from timebank.supervision.live import check_transfer, check_visit
 from timebank.supervision.models import ScanRun
 from timebank.supervision.params import DEFAULT_PARAMS, DetectorParams
-from timebank.supervision.records import Recorded, record_alerts
+from timebank.supervision.records import Recorded, audit_target, record_alerts
 from timebank.supervision.rules.single_visit import duration_baseline
 from timebank.supervision.scan import full_scan
 from timebank.supervision.when import alert_time, lookback
@@ -45,6 +49,7 @@ __all__ = [
     "check_after_commit",
     "confirm_fraud",
     "decide_case",
+    "deliver",
     "open_case",
     "reinstate",
     "reject_appeal",
@@ -132,7 +137,7 @@ def scan_and_record(
         session,
         actor=actor,
         act="supervision.scan",
-        target={"run": run.id, "since": since.isoformat() if since else None},
+        target=audit_target(run=run.id, since=since.isoformat() if since else None),
         status=200,
         at=at,
     )
@@ -190,18 +195,35 @@ def check_after_commit(
     params: DetectorParams = DEFAULT_PARAMS,
     notifier: Notifier | None = None,
 ) -> Recorded:
-    """Check one committed record and store its new alerts in a transaction of its own."""
+    """Check one committed record and store its new alerts in a transaction of its own.
+
+    The check reads committed rows only, so on PostgreSQL it reads without a transaction
+    (no BEGIN/COMMIT round trips); a write transaction opens only when there is an alert to
+    store — most events raise none (docs/benchmarks-supervision-db.md)."""
     when = at or SystemClock().now()
+    alerts = _read_and_detect(factory, kind, record_id, params)
+    if not alerts:
+        return Recorded()
 
     def go(session: Session) -> Recorded:
-        alerts = _detect(session, kind, record_id, params)
-        if not alerts:
-            return Recorded()
         return record_alerts(
             session, alerts, actor=DETECTOR, source="live", at=when, notifier=notifier
         )
 
     return run_in_transaction(factory, go)
+
+
+def _read_and_detect(
+    factory: sessionmaker[Session], kind: EventKind, record_id: int, params: DetectorParams
+) -> list[Alert]:
+    with factory() as session:
+        bind = session.get_bind()
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            # Autocommit: each statement reads committed rows, no transaction to open or end.
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        # SQLite (and a session bound to a caller's connection) reads in a transaction: the
+        # engine's BEGIN IMMEDIATE would otherwise be left open under autocommit.
+        return _detect(session, kind, record_id, params)
 
 
 def after_commit(
@@ -214,3 +236,19 @@ def after_commit(
     except Exception:
         log.exception("supervision check of %s %s failed", kind, record_id)
         return []
+
+
+def deliver(factory: sessionmaker[Session], events: Iterable[Event], **kwargs: Any) -> list[int]:
+    """Run the write-time checks for the events a committed transaction recorded, each once;
+    the new alert ids, in order. Never raises: a failed check is logged and skipped."""
+    new: list[int] = []
+    seen: set[tuple[str, int]] = set()
+    try:
+        for event in events:
+            if (event.kind, event.record_id) in seen:
+                continue
+            seen.add((event.kind, event.record_id))
+            new.extend(after_commit(factory, event.kind, event.record_id, **kwargs))
+    except Exception:
+        log.exception("delivering supervision events failed")
+    return new

@@ -1,5 +1,9 @@
 """Running a use case from a page: one transaction, the audit record the API writes too, and
-the domain error turned into words beside the field it names."""
+the domain error turned into words beside the field it names.
+
+The domain events a committed act recorded (``timebank.events``) are kept on the request's
+``Web`` and handed to the supervision write-time checks after the response is sent
+(``WebRoute`` adds them as a background task), so an alert never delays the person's page."""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 
 from timebank.actors import Actor
 from timebank.audit.services import log_access, record_act
 from timebank.db import run_in_transaction, transaction
 from timebank.errors import TimebankError
 from timebank.policy import Policy, load_policy
+from timebank.supervision import services as supervision
 from timebank.web.context import Web
 from timebank.web.i18n import error_words
 
@@ -46,7 +52,22 @@ def act(
         )
         return result
 
-    return run_in_transaction(web.services.factory, go)
+    return run_in_transaction(web.services.factory, go, events=web.events)
+
+
+def after_response(web: Web) -> BackgroundTask | None:
+    """The supervision write-time checks of this request's committed events, run once the
+    page is sent (``deliver`` never raises: the act has committed, and the next full scan
+    finds whatever a failed check missed)."""
+    if not web.events:
+        return None
+    return BackgroundTask(
+        supervision.deliver,
+        web.services.factory,
+        list(web.events),
+        at=web.now,
+        notifier=web.services.notifier,
+    )
 
 
 def read(web: Web, work: Callable[[Session, Actor], T], *, act_for: int | None = None) -> T:

@@ -27,6 +27,7 @@ from timebank.auth.principal import Principal, actor_for
 from timebank.auth.tokens import authenticate, check_csrf
 from timebank.db import transaction
 from timebank.errors import PermissionDenied
+from timebank.events import Event
 from timebank.web.i18n import Translate, pick_lang, translator
 
 SESSION_COOKIE = "tb_session"  # the API's browser-session cookie: one sign-in for both
@@ -67,6 +68,8 @@ class Web:
     new_pre_token: bool = False
     cookies: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     op: str = ""
+    events: list[Event] = field(default_factory=list)  # committed acts' events, for supervision
+    acting_for: str = ""  # "X for Y": the principal's name while acting for someone
 
     @property
     def _(self) -> Translate:

@@ -4,7 +4,6 @@ confirm and rate, balance and gifts received. Every act is recorded as "X for Y"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -16,17 +15,17 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.api import scope
-from timebank.auth.grants import grants_of
 from timebank.care import codes, needs, visits
 from timebank.care.models import Need, Visit
 from timebank.catalog.services import get_item, items_for
 from timebank.clock import LOCAL_TZ, local_date
 from timebank.db import transaction
-from timebank.errors import InvalidInput, NotFound, PermissionDenied, TimebankError
+from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.ledger import services as ledger
-from timebank.people.repository import get_person
 from timebank.web import context as wc
+from timebank.web.acting import Who, whose
 from timebank.web.acts import act, errors_of, policy, read
+from timebank.web.case_views import has_sanctions
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.views import (
     KIND_WORDS,
@@ -48,38 +47,9 @@ DONE = {
 }
 
 
-@dataclass(frozen=True)
-class Who:
-    elder_id: int
-    act_for: int | None  # set when a proxy or station acts for the elder
-    name: str
-
-
 def _who(web: wc.Web, op: str) -> Who:
     """Whose elder pages these are: the elder, or the person a proxy or station acts for."""
-    principal = web.gate(op, act_for=web.act_for)
-    chosen = web.act_for
-    if principal.role is Role.ELDER and chosen in (None, principal.person_id):
-        assert principal.person_id is not None
-        return Who(principal.person_id, None, "")
-    with transaction(web.services.factory) as s:
-        if chosen is None and principal.role is Role.PROXY:
-            live = [
-                g
-                for g in grants_of(s, person_id=None, user_id=principal.user_id)
-                if g.revoked_at is None
-            ]
-            if len(live) != 1:
-                raise PermissionDenied("choose whom to act for", rule="proxy_grant")
-            chosen = live[0].principal_id
-        if chosen is None and principal.role is Role.STATION:
-            raise wc.GoTo("/s/act-for")
-        if chosen is None:
-            raise PermissionDenied("choose whom to act for", rule="act_for")
-        web.actor(s, chosen)  # the grant (proxy) or the district (station) is checked here
-        person = get_person(s, chosen)
-    web.gate(op, act_for=chosen)
-    return Who(chosen, chosen, person.full_name)
+    return whose(web, op, own=(Role.ELDER,))
 
 
 def _notice(web: wc.Web, done: str) -> str | None:
@@ -92,12 +62,12 @@ def home(request: Request, done: str = "") -> Response:
     who = _who(web, "get_balance")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        person = scope.person(s, actor, who.elder_id)
+        person = scope.person(s, actor, who.person_id)
         coming = list(
             s.execute(
                 select(Visit)
                 .where(
-                    Visit.elder_id == who.elder_id,
+                    Visit.elder_id == who.person_id,
                     Visit.status.in_(("scheduled", "checked_in", "checked_out")),
                 )
                 .order_by(Visit.scheduled_start)
@@ -107,7 +77,7 @@ def home(request: Request, done: str = "") -> Response:
         waiting = list(
             s.execute(
                 select(Need)
-                .where(Need.elder_id == who.elder_id, Need.status.in_(("pending_review", "open")))
+                .where(Need.elder_id == who.person_id, Need.status.in_(("pending_review", "open")))
                 .order_by(Need.window_start)
                 .limit(10)
             ).scalars()
@@ -115,8 +85,9 @@ def home(request: Request, done: str = "") -> Response:
         items = {i.id: item_name(i, web.lang) for i in items_for(s, person.district_code)}
         return {
             "person": person,
-            "bal": ledger.balances(s, person_id=who.elder_id, policy=policy(s)),
+            "bal": ledger.balances(s, person_id=who.person_id, policy=policy(s)),
             "coming": visit_rows(s, coming, lang=web.lang, _=web._, volunteer_view=False),
+            "sanctioned": has_sanctions(s, who.person_id),
             "waiting": [
                 (n, items.get(n.item_id, ""), web._(NEED_STATUS_WORDS[n.status])) for n in waiting
             ],
@@ -128,7 +99,6 @@ def home(request: Request, done: str = "") -> Response:
         "e_home.html",
         title=web._("老人首页"),
         notice=_notice(web, done),
-        acting_for=who.name,
         **data,
     )
 
@@ -142,7 +112,7 @@ def need_what(request: Request) -> Response:
     who = _who(web, "publish_need")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        person = scope.person(s, actor, who.elder_id)
+        person = scope.person(s, actor, who.person_id)
         cats = category_names(s, web.lang)
         groups: dict[str, list[tuple[int, str]]] = {}
         for item in items_for(s, person.district_code):
@@ -153,7 +123,7 @@ def need_what(request: Request) -> Response:
         return {"groups": groups}
 
     data = read(web, work, act_for=who.act_for)
-    return render(web, "e_need_what.html", title=web._("需要什么帮助"), acting_for=who.name, **data)
+    return render(web, "e_need_what.html", title=web._("需要什么帮助"), **data)
 
 
 def _days(today: date, lang: str, _: Any) -> list[tuple[str, str]]:
@@ -184,13 +154,12 @@ def _item_label(web: wc.Web, item_id: int) -> str:
 @router.get("/need/when")
 def need_when(request: Request, item: int = 0) -> Response:
     web = wc.web_of(request)
-    who = _who(web, "publish_need")
+    _who(web, "publish_need")
     label = _item_label(web, item)
     return render(
         web,
         "e_need_when.html",
         title=web._("什么时候"),
-        acting_for=who.name,
         item=item,
         item_label=label,
         days=_days(local_date(web.now), web.lang, web._),
@@ -216,14 +185,13 @@ def need_confirm(
     request: Request, item: int = 0, day: str = "", slot: str = "", minutes: int = 0
 ) -> Response:
     web = wc.web_of(request)
-    who = _who(web, "publish_need")
+    _who(web, "publish_need")
     label = _item_label(web, item)
     start, end = _window(day, slot, minutes)
     return render(
         web,
         "e_need_confirm.html",
         title=web._("确认发布"),
-        acting_for=who.name,
         errors={},
         form={
             "item": item,
@@ -258,7 +226,7 @@ def publish(
                 s,
                 actor=actor,
                 request=needs.NeedRequest(
-                    elder_id=who.elder_id,
+                    elder_id=who.person_id,
                     item_id=item,
                     description=description,
                     window_start=start,
@@ -269,7 +237,7 @@ def publish(
                 at=web.now,
             ),
             act_for=who.act_for,
-            target={"person_id": who.elder_id},
+            target={"person_id": who.person_id},
         )
     except TimebankError as exc:
         if exc.status in (401, 403):
@@ -279,7 +247,6 @@ def publish(
             "e_need_confirm.html",
             status=exc.status,
             title=web._("确认发布"),
-            acting_for=who.name,
             errors=errors_of(web, exc, ("description",)),
             form={
                 "item": item,
@@ -302,8 +269,8 @@ def _code(web: wc.Web, who: Who) -> dict[str, Any]:
     code = read(
         web,
         lambda s, actor: (
-            scope.person(s, actor, who.elder_id),
-            codes.current_code(s, elder_id=who.elder_id, at=web.now),
+            scope.person(s, actor, who.person_id),
+            codes.current_code(s, elder_id=who.person_id, at=web.now),
         )[1],
         act_for=who.act_for,
     )
@@ -329,7 +296,6 @@ def code_page(request: Request) -> Response:
         web,
         "e_code.html",
         title=web._("签到码"),
-        acting_for=who.name,
         part=False,
         **_code(web, who),
     )
@@ -348,7 +314,7 @@ def code_part(request: Request) -> Response:
 def _visit(web: wc.Web, who: Who, visit_id: int) -> Any:
     def work(s: Session, actor: Actor) -> Any:
         visit = scope.visit(s, actor, visit_id)
-        if visit.elder_id != who.elder_id:
+        if visit.elder_id != who.person_id:
             raise NotFound(f"no visit {visit_id}", field="visit_id")
         return visit_rows(s, [visit], lang=web.lang, _=web._, volunteer_view=False)[0]
 
@@ -363,7 +329,6 @@ def confirm_page(request: Request, visit_id: int) -> Response:
         web,
         "e_confirm.html",
         title=web._("确认服务"),
-        acting_for=who.name,
         row=_visit(web, who, visit_id),
         errors={},
         form={},
@@ -406,7 +371,6 @@ def confirm(
             "e_confirm.html",
             status=exc.status,
             title=web._("确认服务"),
-            acting_for=who.name,
             row=_visit(web, who, visit_id),
             errors=errors_of(web, exc, ("rating", "comment")),
             form={"rating": rating, "comment": comment},
@@ -422,7 +386,6 @@ def problem_page(request: Request, visit_id: int) -> Response:
         web,
         "e_problem.html",
         title=web._("服务有问题"),
-        acting_for=who.name,
         row=_visit(web, who, visit_id),
         errors={},
         form={},
@@ -450,7 +413,6 @@ def dispute(request: Request, visit_id: int, reason: Annotated[str, Form()] = ""
             "e_problem.html",
             status=exc.status,
             title=web._("服务有问题"),
-            acting_for=who.name,
             row=_visit(web, who, visit_id),
             errors=errors_of(web, exc, ("reason",)),
             form={"reason": reason},
@@ -464,10 +426,10 @@ def gifts(request: Request) -> Response:
     who = _who(web, "get_statement")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        scope.person(s, actor, who.elder_id)
+        scope.person(s, actor, who.person_id)
         return {
-            "bal": ledger.balances(s, person_id=who.elder_id, policy=policy(s)),
-            "rows": received_coins(s, who.elder_id),
+            "bal": ledger.balances(s, person_id=who.person_id, policy=policy(s)),
+            "rows": received_coins(s, who.person_id),
             "kinds": KIND_WORDS,
         }
 
@@ -475,6 +437,5 @@ def gifts(request: Request) -> Response:
         web,
         "e_gifts.html",
         title=web._("收到的时间币"),
-        acting_for=who.name,
         **read(web, work, act_for=who.act_for),
     )

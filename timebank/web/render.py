@@ -19,13 +19,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.background import BackgroundTasks
 
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.tokens import SESSION_TTL
 from timebank.clock import LOCAL_TZ
 from timebank.errors import PermissionDenied, TimebankError
 from timebank.web import context as wc
+from timebank.web.acts import after_response
 from timebank.web.i18n import error_words
+from timebank.web.supervision_words import Words
 
 log = logging.getLogger("timebank.web")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -60,6 +63,7 @@ env = Environment(
 )
 env.filters["local"] = _local
 env.filters["hours"] = _hours
+env.globals["sv"] = Words
 
 
 def render(web: wc.Web, name: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -73,7 +77,7 @@ def render(web: wc.Web, name: str, status: int = 200, **values: Any) -> HTMLResp
         role=principal.role.value if principal else None,
         csrf=web.csrf_token,
         path=web.request.url.path,
-        **values,
+        **{"acting_for": web.acting_for, **values},
     )
     return HTMLResponse(html, status_code=status)
 
@@ -119,6 +123,13 @@ def _finish(web: wc.Web, response: Response) -> Response:
         response.delete_cookie(wc.SESSION_COOKIE, path="/")
     for key, value in SECURITY_HEADERS.items():
         response.headers.setdefault(key, value)
+    checks = after_response(web)
+    if checks is not None:
+        tasks = BackgroundTasks()
+        if response.background is not None:
+            tasks.add_task(response.background)
+        tasks.add_task(checks)
+        response.background = tasks
     return response
 
 

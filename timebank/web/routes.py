@@ -7,12 +7,38 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from timebank.web import admin, elder, pages_auth, station, volunteer
+from timebank.web import (
+    acting,
+    admin,
+    admission,
+    appeals,
+    cases,
+    disputes,
+    elder,
+    pages_auth,
+    qualifications,
+    station,
+    untrustworthy,
+    volunteer,
+)
 
 STATIC = Path(__file__).parent / "static"
 
 web_router = APIRouter(include_in_schema=False)
-for module in (pages_auth, volunteer, elder, station, admin):
+for module in (
+    pages_auth,
+    acting,
+    volunteer,
+    qualifications,
+    admission,
+    appeals,
+    elder,
+    station,
+    disputes,
+    admin,
+    cases,
+    untrustworthy,
+):
     web_router.include_router(module.router)
 
 

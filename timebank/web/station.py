@@ -40,7 +40,7 @@ DONE = {
 }
 
 
-def _station(web: wc.Web, op: str) -> str:
+def station_district(web: wc.Web, op: str) -> str:
     principal = web.gate(op)
     if principal.role is not Role.STATION or principal.district_code is None:
         raise PermissionDenied("these pages are for station workers", rule="api_role")
@@ -54,7 +54,7 @@ def _notice(web: wc.Web, done: str) -> str | None:
 @router.get("")
 def queue(request: Request, done: str = "") -> Response:
     web = wc.web_of(request)
-    district = _station(web, "review_need")
+    district = station_district(web, "review_need")
 
     def work(s: Session, actor: Actor) -> list[dict[str, Any]]:
         rows = list(
@@ -97,7 +97,7 @@ def _need(web: wc.Web, district: str, need_id: int) -> dict[str, Any]:
 @router.get("/needs/{need_id}")
 def need_page(request: Request, need_id: int) -> Response:
     web = wc.web_of(request)
-    district = _station(web, "review_need")
+    district = station_district(web, "review_need")
     return render(
         web, "s_need.html", title=web._("审核需求"), errors={}, **_need(web, district, need_id)
     )
@@ -111,7 +111,7 @@ def review(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    district = _station(web, "review_need")
+    district = station_district(web, "review_need")
     approve = decision == "approve"
     try:
         act(
@@ -148,14 +148,14 @@ def review(
 @router.get("/act-for")
 def act_for_page(request: Request) -> Response:
     web = wc.web_of(request)
-    _station(web, "get_person")
+    station_district(web, "get_person")
     return render(web, "s_act_for.html", title=web._("为老人代办"), errors={})
 
 
 @router.post("/act-for")
 def act_for(request: Request, id_number: Annotated[str, Form()] = "") -> Response:
     web = wc.web_of(request)
-    district = _station(web, "get_person")
+    district = station_district(web, "get_person")
 
     def work(s: Session, actor: Actor) -> int:
         person = people.find_by_id_number(s, id_number.strip())
@@ -235,7 +235,7 @@ def _paper_page(web: wc.Web, district: str, status: int = 200, **values: Any) ->
 @router.get("/paper")
 def paper_page(request: Request, done: str = "") -> Response:
     web = wc.web_of(request)
-    district = _station(web, "import_paper_records")
+    district = station_district(web, "import_paper_records")
     return _paper_page(web, district, notice=_notice(web, done))
 
 
@@ -272,7 +272,7 @@ def paper_entry(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    district = _station(web, "import_paper_records")
+    district = station_district(web, "import_paper_records")
     row: dict[str, object] = {
         "volunteer_id_number": volunteer_id_number,
         "elder_id_number": elder_id_number,
@@ -295,7 +295,7 @@ def paper_entry(
 @router.post("/paper/upload")
 async def paper_upload(request: Request, file: Annotated[UploadFile, File()]) -> Response:
     web = wc.web_of(request)
-    district = _station(web, "import_paper_records")
+    district = station_district(web, "import_paper_records")
     suffix = Path(file.filename or "").suffix.lower()
     data = await file.read(MAX_UPLOAD + 1)
     from fastapi.concurrency import run_in_threadpool
@@ -336,7 +336,7 @@ def paper_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    district = _station(web, "approve_paper_record")
+    district = station_district(web, "approve_paper_record")
     approve = decision == "approve"
     try:
         act(
@@ -368,7 +368,7 @@ def paper_decide(
 @router.get("/kinship")
 def kinship_page(request: Request, done: str = "") -> Response:
     web = wc.web_of(request)
-    district = _station(web, "verify_kinship")
+    district = station_district(web, "verify_kinship")
 
     def work(s: Session, actor: Actor) -> list[dict[str, Any]]:
         a, b = aliased(Person), aliased(Person)
@@ -411,7 +411,7 @@ def kinship_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    _station(web, "verify_kinship" if decision == "verify" else "reject_kinship")
+    station_district(web, "verify_kinship" if decision == "verify" else "reject_kinship")
     if decision == "verify":
         act(
             web,
@@ -434,7 +434,7 @@ def kinship_decide(
 @router.get("/training")
 def training_page(request: Request, done: str = "") -> Response:
     web = wc.web_of(request)
-    district = _station(web, "record_training")
+    district = station_district(web, "record_training")
 
     def work(s: Session, actor: Actor) -> list[dict[str, Any]]:
         trained = select(TrainingRecord.person_id)
@@ -469,7 +469,7 @@ def training(
     completed_on: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    _station(web, "record_training")
+    station_district(web, "record_training")
     try:
         day = date.fromisoformat(completed_on)
     except ValueError:

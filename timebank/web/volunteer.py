@@ -3,6 +3,7 @@ gifts to verified relatives, donations."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -24,6 +25,7 @@ from timebank.people import services as people
 from timebank.people.models import TrainingRecord
 from timebank.web import context as wc
 from timebank.web.acts import act, errors_of, ledger_key, nonce, policy, read
+from timebank.web.case_views import has_sanctions
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.views import (
     KIND_WORDS,
@@ -45,7 +47,7 @@ DONE = {
 }
 
 
-def _volunteer(web: wc.Web, op: str) -> int:
+def volunteer_id(web: wc.Web, op: str) -> int:
     principal = web.gate(op)
     if principal.role is not Role.VOLUNTEER or principal.person_id is None:
         raise PermissionDenied("these pages are for volunteers", rule="api_role")
@@ -70,7 +72,7 @@ def hours_to_minutes(raw: str, field: str = "amount") -> int:
 @router.get("")
 def home(request: Request, done: str = "") -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "get_balance")
+    me = volunteer_id(web, "get_balance")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
         pol = policy(s)
@@ -103,6 +105,7 @@ def home(request: Request, done: str = "") -> Response:
             "goal_minutes": pol.admission_service_minutes,
             "levels": pol.star_level_hours,
             "refusal_words": REFUSAL_WORDS,
+            "sanctioned": has_sanctions(s, me),
         }
 
     data = read(web, work)
@@ -114,7 +117,7 @@ def home(request: Request, done: str = "") -> Response:
 @router.get("/nearby")
 def nearby(request: Request) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "nearby_needs")
+    me = volunteer_id(web, "nearby_needs")
 
     def work(s: Session, actor: Actor) -> list[dict[str, Any]]:
         found = assign.nearby_needs(s, volunteer_id=me, at=web.now, limit=20)
@@ -152,7 +155,7 @@ def nearby(request: Request) -> Response:
 @router.post("/needs/{need_id}/accept")
 def accept(request: Request, need_id: int) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "accept_need")
+    me = volunteer_id(web, "accept_need")
     visit = act(
         web,
         lambda s, actor: assign.assign_need(
@@ -166,7 +169,7 @@ def accept(request: Request, need_id: int) -> Response:
 @router.get("/visits")
 def history(request: Request) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "person_visits")
+    me = volunteer_id(web, "person_visits")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
         rows = list(
@@ -222,27 +225,45 @@ def _visit_page(
 @router.get("/visits/{visit_id}")
 def visit_page(request: Request, visit_id: int, done: str = "") -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "get_visit")
+    me = volunteer_id(web, "get_visit")
     return _visit_page(web, visit_id, me, {}, notice=_notice(web, done))
 
 
 @router.post("/visits/{visit_id}/check-in")
-def check_in(request: Request, visit_id: int, code: Annotated[str, Form()] = "") -> Response:
-    return _presence(request, visit_id, code, "check_in")
+def check_in(
+    request: Request, visit_id: int, code: Text = "", lat: Text = "", lon: Text = ""
+) -> Response:
+    return _presence(request, visit_id, code, "check_in", lat, lon)
 
 
 @router.post("/visits/{visit_id}/check-out")
-def check_out(request: Request, visit_id: int, code: Annotated[str, Form()] = "") -> Response:
-    return _presence(request, visit_id, code, "check_out")
+def check_out(
+    request: Request, visit_id: int, code: Text = "", lat: Text = "", lon: Text = ""
+) -> Response:
+    return _presence(request, visit_id, code, "check_out", lat, lon)
 
 
-def _presence(request: Request, visit_id: int, code: str, op: str) -> Response:
+def position(lat: str, lon: str) -> tuple[float | None, float | None]:
+    """The browser's position, when it gave one (``static/app.js``); the form works without."""
+    if not lat.strip() and not lon.strip():
+        return None, None
+    try:
+        found = float(lat), float(lon)
+    except ValueError:
+        raise InvalidInput("the position sent by the phone is not a number", field="lat") from None
+    if not all(math.isfinite(v) for v in found):
+        raise InvalidInput("the position sent by the phone is not a number", field="lat")
+    return found
+
+
+def _presence(request: Request, visit_id: int, code: str, op: str, lat: str, lon: str) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, op)
+    me = volunteer_id(web, op)
     device = (request.headers.get("user-agent") or "")[:64]
 
     def work(s: Session, actor: Actor) -> Visit:
         _own_visit(s, actor, visit_id, me)
+        where_lat, where_lon = position(lat, lon)
         if op == "check_in":
             return visits.check_in(
                 s,
@@ -251,9 +272,13 @@ def _presence(request: Request, visit_id: int, code: str, op: str) -> Response:
                 code=code,
                 at=web.now,
                 policy=policy(s),
+                lat=where_lat,
+                lon=where_lon,
                 device=device,
             )
-        return visits.check_out(s, actor=actor, visit_id=visit_id, code=code, at=web.now)
+        return visits.check_out(
+            s, actor=actor, visit_id=visit_id, code=code, at=web.now, lat=where_lat, lon=where_lon
+        )
 
     try:
         act(web, work, target={"visit_id": visit_id})
@@ -269,7 +294,7 @@ def _presence(request: Request, visit_id: int, code: str, op: str) -> Response:
 @router.get("/statement")
 def statement_page(request: Request) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "get_statement")
+    me = volunteer_id(web, "get_statement")
     lines = read(web, lambda s, actor: statement(s, person_id=me))
     rows = list(reversed(lines))[:100]
     return render(
@@ -285,7 +310,7 @@ def statement_page(request: Request) -> Response:
 @router.get("/statement.csv")
 def statement_download(request: Request) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "get_statement")
+    me = volunteer_id(web, "get_statement")
     text = read(web, lambda s, actor: statement_csv(statement(s, person_id=me)))
     day = local_date(web.now).isoformat()
     return Response(
@@ -311,7 +336,7 @@ def _relatives(web: wc.Web, me: int) -> tuple[list[tuple[int, str, str]], Any]:
 @router.get("/gift")
 def gift_page(request: Request) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "gift")
+    me = volunteer_id(web, "gift")
     relatives, bal = _relatives(web, me)
     return render(
         web,
@@ -333,7 +358,7 @@ def gift(
     recipient_id: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "gift")
+    me = volunteer_id(web, "gift")
     try:
         if not recipient_id.isdigit():
             raise InvalidInput("choose a relative", field="recipient_id")
@@ -374,7 +399,7 @@ def gift(
 @router.get("/donate")
 def donate_page(request: Request) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "donate")
+    me = volunteer_id(web, "donate")
     bal = read(web, lambda s, actor: ledger.balances(s, person_id=me, policy=policy(s)))
     return render(
         web,
@@ -392,7 +417,7 @@ def donate(
     request: Request, amount: Text, key: Text, source: Annotated[str, Form()] = "earned"
 ) -> Response:
     web = wc.web_of(request)
-    me = _volunteer(web, "donate")
+    me = volunteer_id(web, "donate")
     try:
         minutes = hours_to_minutes(amount)
         act(

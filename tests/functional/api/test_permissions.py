@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.functional.api.conftest import ApiWorld
-from timebank.actors import Actor, Role
+from timebank.actors import SYSTEM, Actor, Role
 from timebank.api.app import api_routes, create_app, rules_without_endpoint
 from timebank.api.permissions import PERMISSIONS
 from timebank.auth.grants import grant_proxy
@@ -23,6 +23,9 @@ from timebank.care import assign, needs
 from timebank.care.needs import NeedRequest
 from timebank.people import services as people
 from timebank.policy import Policy
+from timebank.supervision import services as sv
+from timebank.supervision.events import Rule, make_alert
+from timebank.supervision.records import record_alerts
 
 ROLES = {  # role key in the world → (role, X-Act-For person key)
     "volunteer": (Role.VOLUNTEER, None),
@@ -97,6 +100,7 @@ def _objects(api: ApiWorld) -> None:
                 at=now,
             )
             api.ids["qualification" + tag] = q.id
+            _supervision_objects(s, api, tag, volunteer, now)
         other = Actor(role=Role.ELDER, person_id=api.ids["elder_other"])
         api.ids["grant_other"] = grant_proxy(
             s,
@@ -106,6 +110,31 @@ def _objects(api: ApiWorld) -> None:
             at=now,  # type: ignore[attr-defined]
         ).id
         s.commit()
+
+
+def _supervision_objects(s: Any, api: ApiWorld, tag: str, volunteer: int, now: Any) -> None:
+    """Per district: an open alert, an open case, and a warned case with a pending appeal."""
+    admin = Actor(
+        role=Role.DISTRICT_ADMIN,
+        user_id=api.ids["user:district" + tag],
+        district_code="110101" if not tag else "110105",
+    )
+    found = [
+        make_alert(Rule.LATE_NIGHT, "visit", f"walk{tag}{n}", 0.9, {"n": n}, [volunteer])
+        for n in range(3)
+    ]
+    new = record_alerts(s, found, actor=SYSTEM, source="scan", at=now).new_ids
+    api.ids["alert" + tag] = new[0]
+    api.ids["case" + tag] = sv.open_case(s, actor=admin, alert_ids=[new[1]], at=now).id
+    warned = sv.open_case(s, actor=admin, alert_ids=[new[2]], at=now)
+    sv.decide_case(s, actor=admin, case_id=warned.id, outcome="warn", reason="提醒", at=now)
+    api.ids["appeal" + tag] = sv.appeal(
+        s,
+        actor=Actor(role=Role.VOLUNTEER, person_id=volunteer),
+        case_id=warned.id,
+        reason="不服",
+        at=now,
+    ).id
 
 
 def _body(op: str, ids: dict[str, int], tag: str, who: str) -> Any:
@@ -182,6 +211,13 @@ def _body(op: str, ids: dict[str, int], tag: str, who: str) -> Any:
         "station_review_admission": {"approve": False},
         "district_decide_admission": {"approve": False},
         "apply_for_admission": {"person_id": person},
+        "open_case": {"alert_ids": [ids["alert" + tag]]},
+        "assign_case": {"assignee_user_id": ids["user:district" + tag]},
+        "decide_case": {"outcome": "dismiss", "reason": "查无实据"},
+        "file_appeal": {"reason": "不服"},
+        "decide_appeal": {"uphold": False, "reason": "证据充分"},
+        "mark_untrustworthy": {"reason": "伪造服务记录"},
+        "run_scan": {},
         "import_paper_records": {
             "rows": [
                 {
@@ -212,6 +248,9 @@ def _path(template: str, ids: dict[str, int], tag: str, who: str) -> str:
         "grant_id": 1 if not tag else ids["grant_other"],
         "application_id": 1,
         "district_code": "110101" if not tag else "110105",
+        "alert_id": ids["alert" + tag],
+        "case_id": ids["case" + tag],
+        "appeal_id": ids["appeal" + tag],
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 

@@ -23,4 +23,3 @@ def test_the_session_is_released_after_every_kind_of_answer(api: ApiWorld) -> No
     assert answers[0] == 200 and answers[1] == 422 and answers[2] in (403, 404)
     assert answers[3] == 403 and answers[4] == 200 and answers[5] == 422
     assert _checked_out(api) == 0
-

@@ -25,7 +25,6 @@ from timebank.ledger.models import Transfer
 from timebank.people import qualifications
 from timebank.people.models import Organisation, Qualification
 from timebank.supervision import services as sv
-from timebank.supervision.appeals import STATUS_STAYS
 from timebank.supervision.cases import get_case
 from timebank.supervision.models import Alert, Appeal, Sanction, UntrustworthyEntry
 
@@ -253,14 +252,35 @@ def test_appeal_and_reinstatement_are_recorded(world: World) -> None:
     entry = w.session.execute(select(UntrustworthyEntry)).scalar_one()
     org = w.session.get(Organisation, station)
     assert entry.lifted_at == later and org is not None and not org.untrustworthy
-    # The disqualification stands until the people rules allow the way back (see report).
+    # The disqualification is lifted: the account is active again, the volunteer must
+    # re-activate, and the cancelled qualification stays cancelled (a station re-verifies).
     dq = w.session.execute(select(Sanction).where(Sanction.kind == "disqualification")).scalar_one()
-    assert dq.note == STATUS_STAYS and dq.lifted_at is None
-    assert w.volunteer.status == "disqualified"
+    assert dq.note is None and dq.lifted_at == later
+    assert (w.volunteer.status, w.volunteer.volunteer_status) == ("active", "pending")
+    assert w.volunteer.status_changed_at == later
+    assert w.session.execute(select(Qualification.status)).scalar_one() == "cancelled"
+    # Each restoring transfer names the reversal it corrects; restoring again is refused.
+    by_reversal = {t.reverses_id: t.id for t in reversals(w)}
+    assert {t.memo.split(":")[0] for t in restored if t.memo} == {
+        ledger.restore_memo(r) for r in by_reversal.values()
+    }
+    with pytest.raises(Conflict) as once:
+        ledger.restore_reversed(
+            w.session,
+            actor=w.city.city_admin,
+            key="again",
+            reversal_id=next(iter(by_reversal.values())),
+            reason="x",
+            at=later,
+        )
+    assert once.value.rule == "restore_once"
     with pytest.raises(Conflict):
         sv.reinstate(w.session, actor=w.city.city_admin, appeal_id=appeal.id, reason="x", at=later)
     acts = w.session.execute(select(AuditEntry.act)).scalars().all()
-    assert {"supervision.appeal", "supervision.reinstate"} <= set(acts)
+    assert {"supervision.appeal", "supervision.reinstate", "supervision.reinstate_person"} <= set(
+        acts
+    )
+    assert {"care.untrustworthy_mark", "care.untrustworthy_clear"} <= set(acts)
     assert acts.count("supervision.restore_credit") == 3
 
 

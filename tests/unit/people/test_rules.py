@@ -173,9 +173,17 @@ def test_status_transitions() -> None:
     assert rules.status_transition_allowed("suspended", "active")
     assert rules.status_transition_allowed("exited", "active")
     assert not rules.status_transition_allowed("deceased", "active")
-    assert not rules.status_transition_allowed("disqualified", "active")
     assert not rules.status_transition_allowed("active", "active")
     assert all(rules.status_transition_allowed(s, "deceased") for s in rules.STATUSES[:-2])
+
+
+def test_a_disqualification_is_lifted_only_by_an_upheld_appeal() -> None:
+    assert not rules.status_transition_allowed("disqualified", "active")
+    assert rules.status_transition_allowed("disqualified", "active", upheld_appeal=True)
+    # The appeal opens that one door and no other.
+    assert not rules.status_transition_allowed("disqualified", "suspended", upheld_appeal=True)
+    assert not rules.status_transition_allowed("deceased", "active", upheld_appeal=True)
+    assert not rules.status_transition_allowed("exited", "suspended", upheld_appeal=True)
 
 
 def test_qualification_validity_includes_both_end_days() -> None:

@@ -36,7 +36,8 @@ def singles(w: World, rule: Rule, count: int) -> list[PlannedVisit]:
             start, minutes = local_at(day, 22 * 60 + int(w.rng.integers(0, 30))), min(minutes, 90)
         elif rule is Rule.DURATION_OUTLIER:
             start = local_at(day, 7 * 60)
-            minutes = min(int(w.usual_minutes(elder) * w.rng.uniform(6, 9)), EVENING_END - 7 * 60)
+            factor = max(w.rng.uniform(6, 9), w.outlier_factor(elder))
+            minutes = min(int(w.usual_minutes(elder) * factor), EVENING_END - 7 * 60)
         elif rule is Rule.FAR_CHECKIN:
             km, bearing = w.rng.uniform(2, 15), w.rng.uniform(0, 2 * math.pi)
             lat, lon, _ = w.place(elder)

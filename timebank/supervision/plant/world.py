@@ -8,6 +8,7 @@ unless the pattern is a cap breach.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,7 +21,9 @@ from timebank.ledger.models import Account
 from timebank.people.models import Person
 from timebank.policy import Policy, load_policy
 from timebank.supervision import repository
+from timebank.supervision.params import DEFAULT_PARAMS
 from timebank.supervision.plant.write import PlannedVisit
+from timebank.supervision.rules.single_visit import duration_baseline
 from timebank.supervision.tables import DONATION, GIFT, REDEMPTION, TransferTable, VisitTable
 
 DAY, OFFSET = 86_400, 8 * 3600
@@ -52,6 +55,7 @@ class World:
     items: dict[str, int]  # category → a city-wide, non-professional item
     category_of: dict[int, str]  # elder → the category they are usually served in
     median: dict[str, float]  # category → median minutes
+    spread: dict[str, float]  # category → robust sigma of ln minutes (as the baseline has it)
     available: dict[int, int]  # person → own-earned minutes they may still move
     busy: set[tuple[int, int]] = field(default_factory=set)  # (person, local day)
     gave: set[int] = field(default_factory=set)
@@ -83,6 +87,12 @@ class World:
 
     def usual_minutes(self, elder: int) -> int:
         return round(self.median[self.category_of.get(elder, next(iter(self.median)))])
+
+    def outlier_factor(self, elder: int) -> float:
+        """How many times the usual duration lies clearly beyond the duration rule's
+        threshold in this database (its categories' spread is its own)."""
+        sigma = self.spread.get(self.category_of.get(elder, ""), 0.0)
+        return math.exp((DEFAULT_PARAMS.duration_z + 1.0) * sigma)
 
     def credit(self, minutes: int) -> int:
         unit = self.policy.credit_unit_minutes
@@ -153,6 +163,7 @@ def load_world(session: Session, *, seed: int, until: int) -> World:
         for i, c in enumerate(v.categories)
         if (v.category == i).any()
     }
+    spread = {c: sigma for c, (_, sigma) in duration_baseline(v, DEFAULT_PARAMS).items()}
     items = dict(
         session.execute(
             select(ServiceItem.category_code, func.min(ServiceItem.id))
@@ -196,6 +207,7 @@ def load_world(session: Session, *, seed: int, until: int) -> World:
         items=items,
         category_of=category_of,
         median=median,
+        spread=spread,
         available={int(k): int(a) for k, a in available.items() if k is not None},
     )
     world.busy = set(zip(v.volunteer.tolist(), ((v.start + OFFSET) // DAY).tolist(), strict=True))

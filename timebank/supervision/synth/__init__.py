@@ -7,7 +7,7 @@ The demo generator calls it to seed a demo database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from timebank.supervision.events import Rule
 from timebank.supervision.synth import inject_people, inject_stations, inject_transfers
@@ -31,6 +31,12 @@ class Rates:
     ring: float = 0.05
     transfers: float = 0.1  # each gift and donation pattern
     station: float = 1.0  # each station pattern
+
+    def scaled(self, factor: float) -> Rates:
+        """Every rate times ``factor`` (``Rates().scaled(2)``: twice the default fraud)."""
+        if not 0 < factor < 1000:
+            raise ValueError("the factor must be positive (and below 1,000)")
+        return Rates(**{f.name: getattr(self, f.name) * factor for f in fields(self)})
 
     def counts(self, n_visits: int, station_months: int) -> dict[Rule, int]:
         def n(rate: float, base: float) -> int:

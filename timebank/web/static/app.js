@@ -1,6 +1,7 @@
 // A little JavaScript where it helps; every page works without it.
 // 1. The elder's check-in code refreshes itself (data-refresh on its container).
 // 2. Where the browser can read QR codes from the camera, a "扫码" button fills the code field.
+// 3. The check-in and check-out forms ask for the phone's position and send it with the code.
 (function () {
   "use strict";
 
@@ -56,8 +57,30 @@
     });
   }
 
+  function askPosition(form) {
+    var status = form.querySelector("[data-geo-status]");
+    var lat = form.querySelector("input[name=lat]");
+    var lon = form.querySelector("input[name=lon]");
+    if (!status || !lat || !lon || !navigator.geolocation) { return; }
+    function say(which) {
+      status.textContent = status.getAttribute("data-" + which);
+      status.hidden = false;
+    }
+    say("asking");
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        lat.value = pos.coords.latitude.toFixed(6);
+        lon.value = pos.coords.longitude.toFixed(6);
+        say("found");
+      },
+      function () { say("none"); },
+      { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+    );
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-refresh]").forEach(refreshCode);
     document.querySelectorAll("[data-scan]").forEach(setUpScan);
+    document.querySelectorAll("form[data-geo]").forEach(askPosition);
   });
 })();
