@@ -155,12 +155,14 @@ def test_the_elder_disputes_a_visit_and_the_station_settles_it(server: str, page
 
 
 @contextmanager
-def admission_threshold(hours: int) -> Iterator[None]:
-    """The city lowers the 10,000-hour rule for the test (a policy parameter), then restores."""
+def admission_threshold(minutes: int) -> Iterator[None]:
+    """The city lowers the 10,000-hour rule for the test (a policy parameter), then restores.
+    (The demo volunteer's own hours depend on the demo and the journeys before this test, so
+    the threshold is a minute: any volunteer with some service and coins qualifies.)"""
     from timebank.policy import Policy, set_policy
 
     keys = ("admission_service_minutes", "admission_balance_minutes")
-    low = {k: hours * 60 for k in keys}
+    low = {k: minutes for k in keys}
     with database() as s:
         set_policy(s, actor_label="e2e", at=datetime.now(UTC), values=low)
         s.commit()
@@ -178,7 +180,7 @@ def test_a_volunteer_applies_to_a_care_home_and_staff_decide(server: str, pages:
     sign_in(vol, server, "volunteer")
     visit(vol, server + "/admission")
     assert "还没有达到条件" in vol.inner_text("main")  # the real rule: 10,000 hours
-    with admission_threshold(2):
+    with admission_threshold(1):
         vol.reload()
         assert_accessible(vol)
         shot(vol, "volunteer-admission")
