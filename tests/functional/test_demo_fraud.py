@@ -63,3 +63,15 @@ def test_bad_fraud_rates_are_refused(fresh_engine: Engine) -> None:
         result = timebank("demo", "--size", "small", "--fraud-rate", rate, url=url)
         assert result.returncode == 2, result.stdout + result.stderr
         assert "--fraud-rate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_other_seeds_build_a_demo_with_fraud_and_sign_ins(fresh_engine: Engine) -> None:
+    """Seeds other than 1 once failed: an elder counted under one station only (KeyError in
+    the overlap planter), and no demo elder in 东城 (the sign-ins now fall back to another
+    district)."""
+    url = url_of(fresh_engine)
+    demo = timebank("demo", "--seed", "4", "--size", "small", "--fraud", url=url)
+    assert demo.returncode == 0, demo.stderr[-500:]
+    assert "13800000008" in demo.stdout  # the sign-ins were created
+    scan = json.loads(timebank("supervise", "scan", "--json", url=url, check=True).stdout)
+    assert scan["rules"]["overlap"]["alerts"] >= 1

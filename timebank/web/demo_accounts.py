@@ -36,7 +36,7 @@ from timebank.clock import age_on, local_date
 from timebank.errors import Conflict, NotFound
 from timebank.ledger import services as ledger
 from timebank.matching.geo import haversine_m
-from timebank.people.models import Person
+from timebank.people.models import District, Person
 from timebank.people.services import serving_refusals, verified_relatives
 from timebank.policy import load_policy
 
@@ -75,16 +75,17 @@ def _living(session: Session, person_id: int) -> bool:
 
 
 def _pick_elder(session: Session, today: datetime) -> tuple[Person, int]:
+    """An elder of 60+ with coins to spend and a verified living relative (the proxy): in
+    东城 if the city has one there, else in the first district that does (other seeds)."""
     for person in session.execute(
         select(Person)
         .where(
-            Person.district_code == DISTRICT,
             Person.status == "active",
             Person.volunteer_status == "none",
             Person.lat.is_not(None),
             Person.address.is_not(None),
         )
-        .order_by(Person.id)
+        .order_by(Person.district_code != DISTRICT, Person.district_code, Person.id)
     ).scalars():
         if age_on(person.birth_date, local_date(today)) < 60 or _usable(session, person.id) < 240:
             continue
@@ -103,7 +104,7 @@ def _pick_volunteer(
     for person in session.execute(
         select(Person)
         .where(
-            Person.district_code == DISTRICT,
+            Person.district_code == elder.district_code,
             Person.status == "active",
             Person.volunteer_status == "active",
             Person.is_student.is_(False),
@@ -168,7 +169,9 @@ def create_demo_accounts(session: Session, *, passwords: Passwords, at: datetime
     user("proxy", "proxy", proxy_name, person_id=proxy_person)
     user("station", "station", "服务站 王站长", org_id=station_id)
     user("station2", "station", "服务站 刘社工", org_id=station_id)
-    user("district_admin", "district_admin", "东城区民政 陈科长", district_code=DISTRICT)
+    place = session.get(District, elder.district_code)
+    admin_name = f"{place.name_zh if place else ''}民政 陈科长"
+    user("district_admin", "district_admin", admin_name, district_code=elder.district_code)
     user("city_admin", "city_admin", "市民政局 赵处长")
     user("auditor", "auditor", "审计 孙审计师")
     grant_proxy(

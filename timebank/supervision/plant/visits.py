@@ -73,7 +73,8 @@ def overlap(w: World, count: int) -> list[PlannedVisit]:
         if len(out) == count:
             break
         vol, anchor_elder = int(v.volunteer[row]), int(v.elder[row])
-        others = [e for e in w.station_elders[int(v.station[row])] if e not in (vol, anchor_elder)]
+        station = w.station_elders.get(int(v.station[row]), [])  # an elder counts once
+        others = [e for e in station if e not in (vol, anchor_elder)]
         if not others or int(v.credited[row]) + 60 > w.policy.daily_credit_cap_minutes:
             continue
         elder = int(w.rng.choice(others))
