@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.errors import InvalidInput, NotFound, TimebankError
+from timebank.errors import InvalidInput, NotFound, PermissionDenied, TimebankError
 from timebank.supervision import services as supervision
 from timebank.supervision.lifecycle import APPEALABLE
-from timebank.supervision.models import Appeal, Case, Decision, Sanction
+from timebank.supervision.models import Appeal, Case, Decision, Sanction, UntrustworthyEntry
 from timebank.web import context as wc
 from timebank.web.acting import whose
 from timebank.web.acts import act, errors_of, read
@@ -119,6 +119,99 @@ def file_appeal(request: Request, case_id: int, reason: Text = "") -> Response:
             form={case_id: reason},
         )
     return redirect("/appeals?done=1")
+
+
+# A listed institution's side: its station appeals the listing ----------------------------------
+
+
+def _station_org(web: wc.Web) -> int:
+    principal = web.gate("file_appeal")
+    if principal.role is not Role.STATION or principal.org_id is None:
+        raise PermissionDenied("this page is for station workers", rule="api_role")
+    return principal.org_id
+
+
+def _listings(s: Session, org_id: int) -> list[dict[str, Any]]:
+    """The cases that put this organisation on the untrustworthy list, newest first."""
+    entries = s.execute(
+        select(UntrustworthyEntry)
+        .where(
+            UntrustworthyEntry.organisation_id == org_id, UntrustworthyEntry.case_id.is_not(None)
+        )
+        .order_by(UntrustworthyEntry.id.desc())
+        .limit(PAGE)
+    ).scalars()
+    out = []
+    for entry in entries:
+        case = s.get(Case, entry.case_id)
+        assert case is not None
+        appeals = list(
+            s.execute(select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id)).scalars()
+        )
+        out.append(
+            {
+                "case": case,
+                "entry": entry,
+                "appeals": appeals,
+                "can_appeal": entry.lifted_at is None
+                and case.status in APPEALABLE
+                and not any(a.status == "pending" for a in appeals),
+            }
+        )
+    return out
+
+
+def _station_page(web: wc.Web, org_id: int, **values: Any) -> Response:
+    rows = read(web, lambda s, actor: _listings(s, org_id))
+    values.setdefault("errors", {})
+    values.setdefault("form", {})
+    return render(
+        web,
+        "s_appeals.html",
+        status=values.pop("code", 200),
+        title=web._("本站的失信记录和申诉"),
+        rows=rows,
+        **values,
+    )
+
+
+@router.get("/s/appeals")
+def station_appeals(request: Request, done: str = "") -> Response:
+    web = wc.web_of(request)
+    org_id = _station_org(web)
+    notice = web._("申诉已提交，市里会审理并通知您。") if done else None
+    return _station_page(web, org_id, notice=notice)
+
+
+@router.post("/s/appeals/{case_id}")
+def station_file_appeal(request: Request, case_id: int, reason: Text = "") -> Response:
+    web = wc.web_of(request)
+    org_id = _station_org(web)
+
+    def work(s: Session, actor: Actor) -> Appeal:
+        listed = s.execute(
+            select(UntrustworthyEntry.id).where(
+                UntrustworthyEntry.case_id == case_id,
+                UntrustworthyEntry.organisation_id == org_id,
+            )
+        ).first()
+        if listed is None:
+            raise NotFound(f"no case {case_id} listing your station", field="case_id")
+        return supervision.appeal(s, actor=actor, case_id=case_id, reason=reason, at=web.now)
+
+    try:
+        act(web, work, target={"case_id": case_id})
+    except TimebankError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        return _station_page(
+            web,
+            org_id,
+            code=exc.status,
+            errors={case_id: errors_of(web, exc, ("reason",))},
+            form={case_id: reason},
+        )
+    return redirect("/s/appeals?done=1")
 
 
 # The admins' side ------------------------------------------------------------------------------
