@@ -248,12 +248,17 @@ def _in_scope(s: Session, district: str | None, application_id: int) -> None:
         raise NotFound(f"no admission application {application_id}", field="application_id")
 
 
-@router.post("/s/admissions/{application_id}")
-def station_review(
-    request: Request, application_id: int, decision: Text = "", reason: Text = ""
+def _decide(
+    web: wc.Web,
+    district: str | None,
+    application_id: int,
+    decision: str,
+    reason: str,
+    *,
+    station: bool,
 ) -> Response:
-    web = wc.web_of(request)
-    district = station_district(web, "station_review_admission")
+    """A station's review or the district's decision: the same form, the same checks; only the
+    use case, the coins it moves and the page to go back to differ."""
     try:
         approve = _decision(decision)
         if not approve and not reason.strip():
@@ -261,22 +266,36 @@ def station_review(
 
         def work(s: Session, actor: Actor) -> AdmissionApplication:
             _in_scope(s, district, application_id)
-            return admission.station_review(
-                s,
-                actor=actor,
-                application_id=application_id,
-                approve=approve,
-                reason=reason.strip(),
-                at=web.now,
-            )
+            why = reason.strip()
+            if station:
+                return admission.station_review(
+                    s, actor=actor, application_id=application_id, approve=approve,
+                    reason=why, at=web.now,
+                )  # fmt: skip
+            return admission.district_decide(
+                s, actor=actor, application_id=application_id, approve=approve,
+                reason=why, policy=policy(s), at=web.now,
+            )  # fmt: skip
 
-        act(web, work, target={"application_id": application_id}, moves_coins=not approve)
+        # A station's approval only passes the file on; its refusal releases the held coins.
+        moves = not approve if station else True
+        act(web, work, target={"application_id": application_id}, moves_coins=moves)
     except TimebankError as exc:
         if exc.status in (401, 403, 404):
             raise
         errors = {application_id: errors_of(web, exc, ("reason",))}
-        return _queue_page(web, district, True, code=exc.status, errors=errors)
-    return redirect(f"/s/admissions?done={'approved' if approve else 'rejected'}")
+        return _queue_page(web, district, station, code=exc.status, errors=errors)
+    back = "/s/admissions" if station else "/a/admissions"
+    return redirect(f"{back}?done={'approved' if approve else 'rejected'}")
+
+
+@router.post("/s/admissions/{application_id}")
+def station_review(
+    request: Request, application_id: int, decision: Text = "", reason: Text = ""
+) -> Response:
+    web = wc.web_of(request)
+    district = station_district(web, "station_review_admission")
+    return _decide(web, district, application_id, decision, reason, station=True)
 
 
 @router.post("/a/admissions/{application_id}")
@@ -285,27 +304,4 @@ def district_decide(
 ) -> Response:
     web = wc.web_of(request)
     district = scope_of(web, "district_decide_admission")
-    try:
-        approve = _decision(decision)
-        if not approve and not reason.strip():
-            raise InvalidInput("write why the application is turned down", field="reason")
-
-        def work(s: Session, actor: Actor) -> AdmissionApplication:
-            _in_scope(s, district, application_id)
-            return admission.district_decide(
-                s,
-                actor=actor,
-                application_id=application_id,
-                approve=approve,
-                reason=reason.strip(),
-                policy=policy(s),
-                at=web.now,
-            )
-
-        act(web, work, target={"application_id": application_id}, moves_coins=True)
-    except TimebankError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        errors = {application_id: errors_of(web, exc, ("reason",))}
-        return _queue_page(web, district, False, code=exc.status, errors=errors)
-    return redirect(f"/a/admissions?done={'approved' if approve else 'rejected'}")
+    return _decide(web, district, application_id, decision, reason, station=False)
