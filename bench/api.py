@@ -40,7 +40,7 @@ from timebank.care.profiles import set_volunteer_profile  # noqa: E402
 from timebank.catalog.models import ServiceItem  # noqa: E402
 from timebank.db import make_engine, make_session_factory  # noqa: E402
 from timebank.ledger.models import Account  # noqa: E402
-from timebank.matching.geo import haversine_m  # noqa: E402
+from timebank.geodesy import haversine_m  # noqa: E402
 from timebank.people.crypto import PiiVault  # noqa: E402
 from timebank.people.models import Organisation, Person  # noqa: E402
 from timebank.policy import Policy  # noqa: E402
@@ -89,7 +89,7 @@ def seed_minimal(url: str, volunteers: int = 400, elders: int = 200, open_needs:
     from timebank.clock import local_date
     from timebank.ledger import services as ledger
     from timebank.people import services as people
-    from timebank.people.geo import DISTRICTS, seed_geography
+    from timebank.people.divisions import DISTRICTS, seed_geography
     from timebank.people.idcard import make_id_number
 
     rng = Random(1)

@@ -31,7 +31,7 @@ from timebank.matching.models import DispatchParams, DispatchResult, Need, Volun
 from timebank.matching.nearby import build_need_index, nearby
 from timebank.matching.rules import is_feasible
 from timebank.matching.solver import dispatch, exact_optimum, greedy_nearest_first
-from timebank.matching.synthetic import synthetic_city
+from tests.support.matching_city import synthetic_city
 
 T = TypeVar("T")
 PENALTY = DispatchParams().unmatched_penalty

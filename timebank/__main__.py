@@ -1,5 +1,5 @@
 """``python -m timebank`` runs the ``timebank`` command."""
 
-from timebank.cli import app
+from timebank.cli.main import app
 
 app()

@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from timebank.events import Event
-from timebank.events import take as take_events
+from timebank.domain_events import Event
+from timebank.domain_events import take as take_events
 
 T = TypeVar("T")
 
@@ -145,7 +145,7 @@ def run_in_transaction(
 ) -> T:
     """Run ``fn(session)`` and commit, retrying on serialization failures and key races.
 
-    ``events``, if given, receives the domain events (``timebank.events``) the committed
+    ``events``, if given, receives the domain events (``timebank.domain_events``) the committed
     attempt recorded; a failed or retried attempt's events are dropped with it. ``first``, if
     given, is an open session (e.g. the one the request authenticated in) used for the first
     attempt and closed after it, so a request needs one transaction, not two."""

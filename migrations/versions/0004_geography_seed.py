@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from timebank.people.geo import DISTRICTS, STREETS
+from timebank.people.divisions import DISTRICTS, STREETS
 
 revision: str = "0004"
 down_revision: str | None = "0003"

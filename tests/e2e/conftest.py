@@ -55,7 +55,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         capture_output=True,
         text=True,
     )
-    # The demo also opens a sign-in for every role (timebank.web.demo_accounts lists them).
+    # The demo also opens a sign-in for every role (timebank.demo.accounts lists them).
     if demo.returncode != 0:
         raise AssertionError(demo.stdout + demo.stderr)
     os.environ["TIMEBANK_E2E_DATABASE_URL"] = env["TIMEBANK_DATABASE_URL"]

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.e2e.conftest import assert_accessible, shot
-from timebank.web.demo_accounts import PASSWORD, PHONES
+from timebank.demo.accounts import PASSWORD, PHONES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 

@@ -15,7 +15,7 @@ from tests.integration.supervision.conftest import night, plant_visit
 from timebank.clock import LOCAL_TZ, FixedClock
 from timebank.db import make_session_factory, transaction
 from timebank.ledger import services as ledger
-from timebank.supervision.events import Rule
+from timebank.supervision.detection.facts import Rule
 
 
 def url_of(engine: Engine) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from typer.testing import CliRunner, Result
 
 from tests.conftest import drop_database, fresh_database_url
-from timebank.cli import app
+from timebank.cli.main import app
 from timebank.config import get_settings
 from timebank.db import make_engine
 from timebank.ledger.models import Account, Seal, Transfer

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from tests.functional.cli_helpers import timebank
 from timebank.db import make_session_factory, transaction
-from timebank.supervision.events import Rule
+from timebank.supervision.detection.facts import Rule
 from timebank.supervision.models import Alert
 
 STATION_RULES = {Rule.OFFLINE_SHARE.value, Rule.STATION_VOLUME.value}

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from timebank.care.assign import bounding_box
-from timebank.matching.geo import haversine_m
+from timebank.geodesy import haversine_m
 
 
 @given(

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from timebank import __version__
 from timebank.api import openapi, problems
 from timebank.api.middleware import LimitsAndHeaders
-from timebank.api.permissions import PERMISSIONS
+from timebank.auth.permissions import PERMISSIONS
 from timebank.api.routes import (
     accounts,
     admin,
@@ -27,7 +27,7 @@ from timebank.api.routes import (
     supervision,
     visits,
 )
-from timebank.api.services import Services
+from timebank.services import Services
 from timebank.auth.notify import Notifier, OutboxNotifier
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.clock import Clock, SystemClock

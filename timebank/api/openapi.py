@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from timebank.api.permissions import PERMISSIONS
+from timebank.auth.permissions import PERMISSIONS
 from timebank.api.problems import MEDIA, Problem
 
 ERRORS = {

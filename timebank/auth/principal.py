@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.auth.grants import PERSON_ROLES, active_grant
+from timebank.people.proxies import PERSON_ROLES, active_grant
 from timebank.auth.models import User
 from timebank.errors import NotFound, PermissionDenied
 from timebank.people.models import Person

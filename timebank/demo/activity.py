@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from timebank.demo import calendar
-from timebank.demo.events import POOL, Movement, Visit, earned
+from timebank.demo.planned import POOL, Movement, Visit, earned
 from timebank.demo.families import Population
 from timebank.demo.funding import Funding
 from timebank.demo.plan import DemoPlan

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from timebank.care.models import Need, Visit
 from timebank.catalog.models import ServiceItem
 from timebank.demo.activity import Activity
-from timebank.demo.events import POOL, owner
+from timebank.demo.planned import POOL, owner
 from timebank.demo.families import Population
 from timebank.demo.progress import Advance
 

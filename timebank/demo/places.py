@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from timebank.demo.calendar import LAUNCH, local_at
 from timebank.demo.plan import DemoPlan
-from timebank.people import geo
+from timebank.people import divisions as geo
 from timebank.people.models import Organisation
 
 

@@ -12,7 +12,7 @@ from timebank.demo import names
 from timebank.demo.calendar import DAYS, END, LAUNCH, START
 from timebank.demo.draw import Draw, Weighted
 from timebank.demo.places import Places
-from timebank.people import geo
+from timebank.people import divisions as geo
 from timebank.people.idcard import make_id_number
 
 # Share of the city's older residents and volunteers by district (central districts dominate).

@@ -35,7 +35,7 @@ from timebank.ledger.models import Transfer
 from timebank.people.crypto import PiiVault
 from timebank.people.models import Person
 from timebank.policy import load_policy
-from timebank.supervision.plant import Planted, Rates, inject_fraud
+from timebank.demo.fraud import Planted, Rates, inject_fraud
 
 SEAL_PATIENCE_S = 10.0  # how long to wait for other clients' transactions to end
 

@@ -3,7 +3,7 @@ to be affordable before it reaches the engine (which would refuse an overdraft a
 
 from __future__ import annotations
 
-from timebank.demo.events import POOL
+from timebank.demo.planned import POOL
 
 
 class Shadow:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from timebank.demo.events import POOL, Movement, Visit, owner
+from timebank.demo.planned import POOL, Movement, Visit, owner
 from timebank.ledger.core import TransferSpec
 from timebank.ledger.models import ISSUANCE_ID, POOL_ID, REDEMPTION_ID
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, sele
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from timebank import events
+from timebank import domain_events as events
 from timebank.actors import Actor, Role
 from timebank.clock import LOCAL_TZ, local_date
 from timebank.errors import (

@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from timebank.errors import InvalidInput
-from timebank.matching.geo import FloatArray, chord_for_vec, haversine_vec, to_xyz
+from timebank.geodesy import FloatArray, chord_for_vec, haversine_m, to_xyz
 from timebank.matching.models import Need, Volunteer
 from timebank.matching.rules import free_segments
 
@@ -224,7 +224,7 @@ def pair_fit(
         ok[j] = guardian in na.needs[ni[j]].attendee_ids
     live = np.flatnonzero(ok)
     dist = np.full(len(ni), np.inf)
-    dist[live] = haversine_vec(
+    dist[live] = haversine_m(
         na.lat[ni[live]], na.lon[ni[live]], va.lat[vi[live]], va.lon[vi[live]]
     )
     ok &= dist <= va.radius[vi]

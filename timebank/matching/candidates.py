@@ -20,7 +20,7 @@ from timebank.matching.arrays import (
     pair_fit,
     servable_in_time,
 )
-from timebank.matching.geo import FloatArray, chord_for
+from timebank.geodesy import FloatArray, chord_for
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from timebank.matching.geo import haversine_m
+from timebank.geodesy import haversine_m
 from timebank.matching.models import Interval, Need, Volunteer
 
 __all__ = [

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from timebank.actors import Actor, Role
 from timebank.clock import age_on, local_date
 from timebank.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
-from timebank.people import geo, idcard, rules
+from timebank.people import idcard, rules
+from timebank.people import divisions as geo
 from timebank.people.crypto import PiiVault, default_vault
 from timebank.people.models import District, Person, Street
 from timebank.people.repository import get_person

@@ -21,11 +21,11 @@ from timebank.care.models import Visit as VisitRow
 from timebank.catalog.models import ServiceItem
 from timebank.ledger.models import Account, Transfer
 from timebank.people.models import Person
-from timebank.supervision.events import Account as AccountFact
-from timebank.supervision.events import Donation, Gift, Redemption, Visit
-from timebank.supervision.live import TransferContext, VisitContext
+from timebank.supervision.detection.facts import Account as AccountFact
+from timebank.supervision.detection.facts import Donation, Gift, Redemption, Visit
+from timebank.supervision.detection.live import TransferContext, VisitContext
 from timebank.supervision.models import ScanRun
-from timebank.supervision.params import DetectorParams
+from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.repository import CLAIMED
 
 Baseline = dict[str, tuple[float, float]]

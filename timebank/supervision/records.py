@@ -35,7 +35,7 @@ from timebank.auth.models import OutboxMessage
 from timebank.auth.notify import Notifier
 from timebank.db import UTCDateTime
 from timebank.people.models import Organisation, Person
-from timebank.supervision import events
+from timebank.supervision.detection import facts as events
 from timebank.supervision.models import Alert, AlertPerson, Watch
 
 REMIND_EVERY = timedelta(hours=24)

@@ -35,7 +35,7 @@ from timebank.catalog.models import ServiceCategory, ServiceItem
 from timebank.ledger.models import Account, Transfer
 from timebank.people.models import Person
 from timebank.supervision.pgcopy import copy_columns
-from timebank.supervision.tables import (
+from timebank.supervision.detection.tables import (
     DONATION,
     GIFT,
     NO_DEVICE,

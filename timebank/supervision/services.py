@@ -5,7 +5,7 @@ sanctions, so web, API, CLI and jobs find every act in one place.
 - ``after_commit(factory, kind, id)``: for the API after a visit, gift, donation or redemption
   commits; checks the one record in its own short transaction and never raises.
 - ``deliver(factory, events)``: ``after_commit`` for each domain event a committed use case
-  recorded (``timebank.events``; ``run_in_transaction(..., events=collected)``).
+  recorded (``timebank.domain_events``; ``run_in_transaction(..., events=collected)``).
 """
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ from timebank.auth.notify import Notifier
 from timebank.clock import SystemClock
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput
-from timebank.events import Event
+from timebank.domain_events import Event
 from timebank.supervision import contexts, repository
 from timebank.supervision.appeals import appeal, reinstate, reject_appeal
 from timebank.supervision.cases import assign_case, confirm_fraud, decide_case, open_case
-from timebank.supervision.events import Alert, Gift, Redemption, Rule
-from timebank.supervision.live import check_transfer, check_visit
+from timebank.supervision.detection.facts import Alert, Gift, Redemption, Rule
+from timebank.supervision.detection.live import check_transfer, check_visit
 from timebank.supervision.models import ScanRun
-from timebank.supervision.params import DEFAULT_PARAMS, DetectorParams
+from timebank.supervision.detection.params import DEFAULT_PARAMS, DetectorParams
 from timebank.supervision.records import Recorded, audit_target, record_alerts
-from timebank.supervision.rules.single_visit import duration_baseline
-from timebank.supervision.scan import full_scan
-from timebank.supervision.when import alert_time, lookback
+from timebank.supervision.detection.rules.single_visit import duration_baseline
+from timebank.supervision.detection.scan import full_scan
+from timebank.supervision.detection.when import alert_time, lookback
 
 __all__ = [
     "DETECTOR",

@@ -21,7 +21,7 @@ from timebank.people.models import District
 from timebank.policy import load_policy, set_policy
 from timebank.reports.dashboard import build
 from timebank.web import context as wc
-from timebank.web.acts import act, errors_of, policy, read
+from timebank.web.transactions import act, errors_of, policy, read
 from timebank.web.charts import bar_chart
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.views import NEED_STATUS_WORDS, category_names

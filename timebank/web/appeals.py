@@ -17,8 +17,8 @@ from timebank.supervision import services as supervision
 from timebank.supervision.lifecycle import APPEALABLE
 from timebank.supervision.models import Appeal, Case, Decision, Sanction, UntrustworthyEntry
 from timebank.web import context as wc
-from timebank.web.acting import whose
-from timebank.web.acts import act, errors_of, read
+from timebank.web.on_behalf import whose
+from timebank.web.transactions import act, errors_of, read
 from timebank.web.case_views import appeal_consequences, case_detail
 from timebank.web.cases import scope_of
 from timebank.web.render import WebRoute, redirect, render

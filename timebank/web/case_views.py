@@ -25,7 +25,7 @@ from timebank.supervision.models import (
     Watch,
 )
 from timebank.web import context as wc
-from timebank.web.acts import logged
+from timebank.web.transactions import logged
 from timebank.web.views import names_of
 
 

@@ -18,8 +18,8 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.api.permissions import PERMISSIONS, effective_role
-from timebank.api.services import Services
+from timebank.auth.permissions import PERMISSIONS, effective_role
+from timebank.services import Services
 from timebank.auth.crypto import same
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import AuthToken
@@ -27,7 +27,7 @@ from timebank.auth.principal import Principal, actor_for
 from timebank.auth.tokens import authenticate, check_csrf
 from timebank.db import transaction
 from timebank.errors import PermissionDenied
-from timebank.events import Event
+from timebank.domain_events import Event
 from timebank.web.i18n import Translate, pick_lang, translator
 
 SESSION_COOKIE = "tb_session"  # the API's browser-session cookie: one sign-in for both

@@ -16,7 +16,7 @@ from timebank.care import visits
 from timebank.care.models import Need, Visit
 from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.web import context as wc
-from timebank.web.acts import act, errors_of, logged, policy, read
+from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.station import station_district
 from timebank.web.views import names_of, visit_rows

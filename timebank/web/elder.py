@@ -23,8 +23,8 @@ from timebank.db import transaction
 from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.ledger import services as ledger
 from timebank.web import context as wc
-from timebank.web.acting import Who, whose
-from timebank.web.acts import act, errors_of, policy, read
+from timebank.web.on_behalf import Who, whose
+from timebank.web.transactions import act, errors_of, policy, read
 from timebank.web.case_views import has_sanctions
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.views import (

@@ -16,7 +16,7 @@ from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput, TimebankError
 from timebank.people.models import District
 from timebank.web import context as wc
-from timebank.web.acts import Errors, errors_of, read_anonymous
+from timebank.web.transactions import Errors, errors_of, read_anonymous
 from timebank.web.i18n import LANGS
 from timebank.web.render import YEAR, WebRoute, redirect, render, safe_next, session_cookies
 

@@ -26,7 +26,7 @@ from timebank.auth.tokens import SESSION_TTL
 from timebank.clock import LOCAL_TZ
 from timebank.errors import PermissionDenied, TimebankError
 from timebank.web import context as wc
-from timebank.web.acts import after_response
+from timebank.web.transactions import after_response
 from timebank.web.i18n import error_words
 from timebank.web.supervision_words import Words
 

@@ -18,7 +18,7 @@ from timebank.people.models import Organisation
 from timebank.supervision import sanctions
 from timebank.supervision.models import UntrustworthyEntry
 from timebank.web import context as wc
-from timebank.web.acts import act, errors_of, read_anonymous
+from timebank.web.transactions import act, errors_of, read_anonymous
 from timebank.web.cases import scope_of
 from timebank.web.render import WebRoute, redirect, render
 

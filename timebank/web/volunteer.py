@@ -24,7 +24,7 @@ from timebank.ledger.statement import statement, statement_csv
 from timebank.people import services as people
 from timebank.people.models import TrainingRecord
 from timebank.web import context as wc
-from timebank.web.acts import act, errors_of, ledger_key, nonce, policy, read
+from timebank.web.transactions import act, errors_of, ledger_key, nonce, policy, read
 from timebank.web.case_views import has_sanctions
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.views import (

@@ -24,7 +24,7 @@ from timebank.actors import SYSTEM, Actor, Role
 from timebank.api.app import create_app
 from timebank.auth import tokens
 from timebank.auth.accounts import create_user
-from timebank.auth.grants import grant_proxy
+from timebank.people.proxies import grant_proxy
 from timebank.auth.models import OutboxMessage, User
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.catalog.models import ServiceItem
@@ -33,7 +33,7 @@ from timebank.config import Settings
 from timebank.db import make_engine, make_session_factory
 from timebank.ledger import services as ledger
 from timebank.people import services as people
-from timebank.people.geo import seed_geography
+from timebank.people.divisions import seed_geography
 from timebank.people.models import Organisation, Person
 from timebank.policy import Policy
 

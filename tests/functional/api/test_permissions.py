@@ -17,14 +17,14 @@ import pytest
 from tests.functional.api.conftest import ApiWorld
 from timebank.actors import SYSTEM, Actor, Role
 from timebank.api.app import api_routes, create_app, rules_without_endpoint
-from timebank.api.permissions import PERMISSIONS
-from timebank.auth.grants import grant_proxy
+from timebank.auth.permissions import PERMISSIONS
+from timebank.people.proxies import grant_proxy
 from timebank.care import assign, needs
 from timebank.care.needs import NeedRequest
 from timebank.people import services as people
 from timebank.policy import Policy
 from timebank.supervision import services as sv
-from timebank.supervision.events import Rule, make_alert
+from timebank.supervision.detection.facts import Rule, make_alert
 from timebank.supervision.records import record_alerts
 
 ROLES = {  # role key in the world → (role, X-Act-For person key)

@@ -11,7 +11,7 @@ from timebank.actors import SYSTEM, Actor, Role
 from timebank.auth import codes, tokens
 from timebank.auth.accounts import create_user
 from timebank.auth.errors import Unauthenticated
-from timebank.auth.grants import grant_proxy, revoke_proxy
+from timebank.people.proxies import grant_proxy, revoke_proxy
 from timebank.auth.notify import OutboxNotifier
 from timebank.auth.passwords import Passwords, check_strength, make_hasher
 from timebank.auth.principal import Principal, actor_for

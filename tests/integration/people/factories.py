@@ -13,7 +13,7 @@ from timebank.actors import Actor, Role
 from timebank.clock import local_date
 from timebank.people import services
 from timebank.people.crypto import PiiVault
-from timebank.people.geo import seed_geography
+from timebank.people.divisions import seed_geography
 from timebank.people.idcard import make_id_number
 from timebank.people.models import Organisation, Person
 

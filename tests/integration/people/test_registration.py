@@ -17,7 +17,8 @@ from tests.integration.people.factories import (
 from timebank.actors import Actor, Role
 from timebank.clock import FixedClock
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
-from timebank.people import geo, services
+from timebank.people import services
+from timebank.people import divisions as geo
 from timebank.people.models import District, Person, Street
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from timebank.people import geo
+from timebank.people import divisions as geo
 
 
 def test_the_sixteen_districts_of_beijing() -> None:

@@ -7,7 +7,7 @@ from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from timebank.supervision.events import Gift, Visit
+from timebank.supervision.detection.facts import Gift, Visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOME = (39.90, 116.40)

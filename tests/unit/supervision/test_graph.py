@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.graph import rings, two_way_pair
-from timebank.supervision.tables import VisitTable
+from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.detection.rules.graph import rings, two_way_pair
+from timebank.supervision.detection.tables import VisitTable
 
 from .factories import local, visit
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from timebank.supervision.events import Account, Donation, Redemption, Rule
-from timebank.supervision.live import (
+from timebank.supervision.detection.facts import Account, Donation, Redemption, Rule
+from timebank.supervision.detection.live import (
     TransferContext,
     VisitContext,
     check_donation,
@@ -14,8 +14,8 @@ from timebank.supervision.live import (
     check_redemption,
     check_visit,
 )
-from timebank.supervision.scan import full_scan
-from timebank.supervision.tables import AccountTable, TransferTable, VisitTable
+from timebank.supervision.detection.scan import full_scan
+from timebank.supervision.detection.tables import AccountTable, TransferTable, VisitTable
 
 from .factories import gift, local, visit
 

@@ -8,12 +8,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timebank.supervision.geo import night_seconds
-from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.schedule import overlap
-from timebank.supervision.rules.single_visit import late_night
-from timebank.supervision.synth import make_honest_city
-from timebank.supervision.tables import VisitTable
+from timebank.supervision.detection.epoch import night_seconds
+from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.detection.rules.schedule import overlap
+from timebank.supervision.detection.rules.single_visit import late_night
+from timebank.demo.synth import make_honest_city
+from timebank.supervision.detection.tables import VisitTable
 
 from .factories import local, visit
 

@@ -4,15 +4,15 @@ from datetime import timedelta
 
 import numpy as np
 
-from timebank.supervision.events import Account, Rule
-from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.schedule import (
+from timebank.supervision.detection.facts import Account, Rule
+from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.detection.rules.schedule import (
     daily_cap,
     impossible_travel,
     new_account_fast,
     overlap,
 )
-from timebank.supervision.tables import AccountTable, VisitTable
+from timebank.supervision.detection.tables import AccountTable, VisitTable
 
 from .factories import local, visit
 

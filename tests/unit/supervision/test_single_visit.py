@@ -4,16 +4,16 @@ from datetime import timedelta
 
 import pytest
 
-from timebank.supervision.events import Rule
-from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.single_visit import (
+from timebank.supervision.detection.facts import Rule
+from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.detection.rules.single_visit import (
     duration_baseline,
     duration_outlier,
     far_checkin,
     late_night,
     same_device,
 )
-from timebank.supervision.tables import VisitTable
+from timebank.supervision.detection.tables import VisitTable
 
 from .factories import HOME, local, visit
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.stations import offline_share, station_volume
-from timebank.supervision.tables import VisitTable
+from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.detection.rules.stations import offline_share, station_volume
+from timebank.supervision.detection.tables import VisitTable
 
 from .factories import local, visit
 

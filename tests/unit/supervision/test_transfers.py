@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from timebank.supervision.events import Donation, Redemption, Rule
-from timebank.supervision.params import DetectorParams
-from timebank.supervision.rules.transfers import fan_in, frequency, gift_then_redeem
-from timebank.supervision.tables import DONATION, GIFT, TransferTable
+from timebank.supervision.detection.facts import Donation, Redemption, Rule
+from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.detection.rules.transfers import fan_in, frequency, gift_then_redeem
+from timebank.supervision.detection.tables import DONATION, GIFT, TransferTable
 
 from .factories import gift, local
 

@@ -15,10 +15,11 @@ from timebank.api.routes.common import router
 from timebank.api.schemas import auth as A
 from timebank.api.schemas import people as S
 from timebank.api.types import MAX_ID
-from timebank.audit.export import access_log_of
-from timebank.audit.export import export_person_data as export_data
+from timebank.reports.personal_data import access_log_of
+from timebank.reports.personal_data import export_person_data as export_data
 from timebank.audit.services import consents_of
-from timebank.auth import accounts, grants
+from timebank.auth import accounts
+from timebank.people import proxies as grants
 
 api = router("accounts and personal data")
 PersonId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -29,7 +29,7 @@ from timebank.people.models import Organisation, Person
 from timebank.supervision import sanctions
 from timebank.supervision import services as sv
 from timebank.supervision.cases import case_alerts, case_people, get_case
-from timebank.supervision.events import Rule
+from timebank.supervision.detection.facts import Rule
 from timebank.supervision.models import (
     ALERT_STATES,
     APPEAL_STATES,

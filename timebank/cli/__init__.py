@@ -1,0 +1,1 @@
+"""The ``timebank`` command: ``main`` assembles the commands of each domain."""
