@@ -25,9 +25,12 @@ run: install
 	$(BIN)/timebank demo --seed 1 --size small --if-empty
 	$(BIN)/timebank serve
 
+# Layers: lint-imports keeps the contracts in .importlinter; check-layers shows they bite.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	bash .ci/check-layers
 
 typecheck: install
 	$(BIN)/mypy timebank

@@ -39,8 +39,8 @@ from timebank.care.models import Need, VolunteerProfile  # noqa: E402
 from timebank.care.profiles import set_volunteer_profile  # noqa: E402
 from timebank.catalog.models import ServiceItem  # noqa: E402
 from timebank.db import make_engine, make_session_factory  # noqa: E402
-from timebank.ledger.models import Account  # noqa: E402
 from timebank.geodesy import haversine_m  # noqa: E402
+from timebank.ledger.models import Account  # noqa: E402
 from timebank.people.crypto import PiiVault  # noqa: E402
 from timebank.people.models import Organisation, Person  # noqa: E402
 from timebank.policy import Policy  # noqa: E402

@@ -25,13 +25,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.support.matching_city import synthetic_city
 from timebank.matching.arrays import need_arrays, volunteer_arrays
 from timebank.matching.candidates import category_indexes, sparse_graph
 from timebank.matching.models import DispatchParams, DispatchResult, Need, Volunteer
 from timebank.matching.nearby import build_need_index, nearby
 from timebank.matching.rules import is_feasible
 from timebank.matching.solver import dispatch, exact_optimum, greedy_nearest_first
-from tests.support.matching_city import synthetic_city
 
 T = TypeVar("T")
 PENALTY = DispatchParams().unmatched_penalty

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from timebank.demo.synth import make_city
+from timebank.demo.synth.evaluate import evaluate, overall
 from timebank.supervision.detection.facts import Alert, Rule
 from timebank.supervision.detection.live import check_transfer, check_visit
 from timebank.supervision.detection.params import DEFAULT_PARAMS
 from timebank.supervision.detection.replay import History
 from timebank.supervision.detection.rules.single_visit import duration_baseline
 from timebank.supervision.detection.scan import full_scan
-from timebank.demo.synth import make_city
-from timebank.demo.synth.evaluate import evaluate, overall
 
 
 def _per_event(city_, scan_alerts: list[Alert], n: int, seed: int) -> dict[str, float | int]:

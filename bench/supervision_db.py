@@ -30,15 +30,15 @@ import numpy as np
 from sqlalchemy import delete, func, select, text
 
 from timebank.db import make_engine, make_session_factory
+from timebank.demo.fraud import inject_fraud
+from timebank.demo.fraud.honest import honest_city, load_city
+from timebank.demo.synth.evaluate import evaluate, overall
 from timebank.migrate import upgrade
 from timebank.supervision import repository
 from timebank.supervision.detection.facts import Alert, Rule
 from timebank.supervision.models import Alert as AlertRow
 from timebank.supervision.models import AlertPerson as AlertPersonRow
-from timebank.demo.fraud import inject_fraud
-from timebank.demo.fraud.honest import honest_city, load_city
 from timebank.supervision.services import check_after_commit, scan_and_record
-from timebank.demo.synth.evaluate import evaluate, overall
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _pg import db_url, recreate_db

@@ -24,7 +24,7 @@ from timebank.people.models import (
     Street,
     TrainingRecord,
 )
-from timebank.policy import PolicyParameter
+from timebank.policy_store import PolicyParameter
 from timebank.supervision.models import Alert as SupervisionAlert
 from timebank.supervision.models import (
     AlertPerson,

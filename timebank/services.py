@@ -1,10 +1,14 @@
-"""What the API needs at run time, wired once in ``create_app``: the database, the clock,
-password hashing, the notifier and key material. Tests pass their own."""
+"""What the adapters need at run time, built once by the composition root (``timebank.app``):
+the database, the clock, password hashing, the notifier, key material, and the listeners that
+act on a committed transaction's domain events. Tests build their own."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +16,12 @@ from timebank.auth.notify import Notifier
 from timebank.auth.passwords import Passwords
 from timebank.clock import Clock
 from timebank.config import Settings
+from timebank.domain_events import Event
+
+log = logging.getLogger(__name__)
+
+# A listener gets the services, the events one committed transaction recorded, and the time.
+Listener = Callable[["Services", Sequence[Event], datetime], object]
 
 
 @dataclass(frozen=True)
@@ -21,8 +31,18 @@ class Services:
     clock: Clock
     passwords: Passwords
     notifier: Notifier
+    listeners: tuple[Listener, ...] = ()
 
     @property
     def code_key(self) -> bytes:
         secret = self.settings.secret_key.get_secret_value().encode()
         return hashlib.sha256(b"timebank/otp/v1:" + secret).digest()
+
+    def deliver(self, events: Sequence[Event], *, at: datetime) -> None:
+        """Hand committed events to every listener; one failing never stops the others (the
+        act has committed; the next full scan finds whatever a failed check missed)."""
+        for listen in self.listeners:
+            try:
+                listen(self, events, at)
+            except Exception:
+                log.exception("event listener %r failed", listen)

@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
 from timebank.api.models import IdempotencyRecord
-from timebank.auth.permissions import PERMISSIONS, Rule, effective_role
-from timebank.services import Services
 from timebank.audit.services import log_access, record_act
 from timebank.auth.errors import Unauthenticated
-from timebank.auth.principal import Principal, actor_for
+from timebank.auth.permissions import PERMISSIONS, Rule, effective_role
+from timebank.auth.principal import Principal
 from timebank.auth.tokens import authenticate, check_csrf
 from timebank.db import run_in_transaction
-from timebank.errors import IdempotencyConflict, InvalidInput, PermissionDenied
 from timebank.domain_events import Event
+from timebank.errors import IdempotencyConflict, InvalidInput, PermissionDenied
+from timebank.people.proxies import actor_for
+from timebank.services import Services
 
 SESSION_COOKIE = "tb_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

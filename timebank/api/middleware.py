@@ -22,8 +22,6 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from timebank.supervision.services import deliver as supervise
-
 MAX_BODY_BYTES = 2 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 SECURITY_HEADERS = [
@@ -129,8 +127,8 @@ class LimitsAndHeaders:
 
 async def after_request(scope: Scope) -> None:
     """Once the response has gone: release the request's authentication session if no use
-    case took it, and run the supervision checks on what the request committed (visits,
-    gifts, donations), off the event loop. The checks never raise (see ``after_commit``)."""
+    case took it, and hand what the request committed (visits, gifts, donations) to the
+    listeners the composition root registered, off the event loop (they never raise)."""
     ctx = scope.get("state", {}).get("ctx")
     if ctx is None:
         return
@@ -138,6 +136,4 @@ async def after_request(scope: Scope) -> None:
         await run_in_threadpool(ctx.close)
     if ctx.events:
         events, ctx.events = list(ctx.events), []
-        await run_in_threadpool(
-            supervise, ctx.services.factory, events, at=ctx.now, notifier=ctx.services.notifier
-        )
+        await run_in_threadpool(lambda: ctx.services.deliver(events, at=ctx.now))

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from timebank.auth.permissions import PERMISSIONS
 from timebank.api.problems import MEDIA, Problem
+from timebank.auth.permissions import PERMISSIONS
 
 ERRORS = {
     "400": "Malformed request",

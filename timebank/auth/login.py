@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.auth import codes, tokens
-from timebank.auth.accounts import LOCKOUT, MAX_FAILED_LOGINS, get_user
 from timebank.auth.errors import TooManyRequests, Unauthenticated
 from timebank.auth.models import User
 from timebank.auth.passwords import Passwords
+from timebank.auth.phones import normalise_phone
+from timebank.auth.users import LOCKOUT, MAX_FAILED_LOGINS, get_user
 from timebank.errors import InvalidInput, TimebankError
-from timebank.people import rules as people_rules
 
 
 @dataclass
@@ -29,7 +29,7 @@ def check_password(
     """Check a sign-in. Failures are counted (and lock the account) even though they fail:
     the caller commits the outcome, then raises its error."""
     try:
-        phone = people_rules.normalise_phone(phone)
+        phone = normalise_phone(phone)
     except InvalidInput:
         phone = ""
     user = session.execute(
@@ -63,7 +63,7 @@ def check_password(
 def login_with_code(
     session: Session, *, phone: str, code: str, code_key: bytes, at: datetime
 ) -> User:
-    phone = people_rules.normalise_phone(phone)
+    phone = normalise_phone(phone)
     ok = codes.use_code(session, phone=phone, purpose="login", code=code, key=code_key, at=at)
     user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
     if not ok or user is None or user.status != "active":
@@ -82,7 +82,7 @@ def reset_password(
     at: datetime,
 ) -> User:
     """Set a new password with a reset code; every sign-in of the account is revoked."""
-    phone = people_rules.normalise_phone(phone)
+    phone = normalise_phone(phone)
     ok = codes.use_code(session, phone=phone, purpose="reset", code=code, key=code_key, at=at)
     user = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
     if not ok or user is None:

@@ -1,21 +1,12 @@
-"""From a signed-in account to the ``Actor`` every use case takes.
-
-``act_for`` (the ``X-Act-For`` header) names the person acted for: a personal account needs an
-active proxy grant and becomes a ``proxy`` actor ("X for Y"); a station worker may act for
-people of the station's district. Admins and auditors act only as themselves.
-"""
+"""Who signed in: the ``Principal`` a token or browser session stands for. Turning it into the
+``Actor`` a use case takes (acting for someone) is ``timebank.people.proxies.actor_for``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
-from timebank.actors import Actor, Role
-from timebank.people.proxies import PERSON_ROLES, active_grant
+from timebank.actors import Role
 from timebank.auth.models import User
-from timebank.errors import NotFound, PermissionDenied
-from timebank.people.models import Person
 
 
 @dataclass(frozen=True)
@@ -41,39 +32,3 @@ class Principal:
             name=user.display_name,
             via=via,
         )
-
-
-def actor_for(session: Session, principal: Principal, act_for: int | None) -> Actor:
-    base = Actor(
-        role=principal.role,
-        person_id=principal.person_id,
-        org_id=principal.org_id,
-        district_code=principal.district_code,
-        user_id=principal.user_id,
-    )
-    if act_for is None or act_for == principal.person_id:
-        return base
-    if principal.role.value in PERSON_ROLES:
-        grant = active_grant(session, proxy_user_id=principal.user_id, principal_id=act_for)
-        if grant is None:
-            raise PermissionDenied(
-                f"you hold no proxy grant for person {act_for}", rule="proxy_grant"
-            )
-        return Actor(
-            role=Role.PROXY,
-            person_id=principal.person_id,
-            on_behalf_of=act_for,
-            user_id=principal.user_id,
-        )
-    if principal.role is Role.STATION:
-        person = session.get(Person, act_for)
-        if person is None or person.district_code != principal.district_code:
-            raise NotFound(f"no person {act_for} in your district", field="X-Act-For")
-        return Actor(
-            role=Role.STATION,
-            org_id=principal.org_id,
-            district_code=principal.district_code,
-            on_behalf_of=act_for,
-            user_id=principal.user_id,
-        )
-    raise PermissionDenied(f"a {principal.role} acts only as themselves", rule="act_for")

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from timebank import domain_events as events
+from timebank import domain_events
 from timebank.actors import Actor, Role
 from timebank.care import codes, rules
 from timebank.care.models import Need, Visit
@@ -174,7 +174,7 @@ def settle_visit(
     visit.credited_minutes = credit.amount if credit else 0
     visit.paid_minutes = paid
     # Supervision checks the settled visit after commit (timebank.domain_events).
-    events.record(session, "visit", visit.id)
+    domain_events.record(session, "visit", visit.id)
 
 
 def confirm_visit(

@@ -27,8 +27,8 @@ def create(
     ] = None,
 ) -> None:
     """Open a staff account. The password comes from TIMEBANK_NEW_PASSWORD or a prompt."""
-    from timebank.auth.accounts import STAFF_ROLES, create_user
     from timebank.auth.passwords import Passwords, make_hasher
+    from timebank.people.accounts import STAFF_ROLES, create_user
 
     if role not in STAFF_ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(STAFF_ROLES)}")

@@ -17,7 +17,7 @@ from timebank.cli.common import _run, console, err_console
 from timebank.clock import SystemClock
 from timebank.errors import InvalidInput, NotFound
 from timebank.matching.models import DispatchResult
-from timebank.policy import load_policy
+from timebank.policy_store import load_policy
 
 care_commands = typer.Typer()  # top-level commands (``timebank match``)
 import_app = typer.Typer(help="Import paper records kept by stations.", no_args_is_help=True)

@@ -47,5 +47,3 @@ def _run(fn: Callable[[Session], T], *, commit: bool = False) -> T:
         if commit:
             session.commit()
         return result
-
-

@@ -35,6 +35,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(supervise_app, name="supervise")
 app.add_typer(care_commands)
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Create or migrate the schema to the latest revision."""
@@ -63,7 +65,8 @@ def serve(
     if access_log is None:  # production logs requests at the reverse proxy
         access_log = settings.env != "prod"
     uvicorn.run(
-        "timebank.api.asgi:app",
+        "timebank.app:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
@@ -317,5 +320,3 @@ def ledger_verify(
             err_console.print(f"[red]FAILED[/red]: first bad transfer {report.first_bad_transfer}")
     if not report.ok:
         raise typer.Exit(1)
-
-

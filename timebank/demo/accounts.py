@@ -24,8 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import SYSTEM, Actor, Role
-from timebank.auth.accounts import create_user
-from timebank.people.proxies import grant_proxy
 from timebank.auth.models import User
 from timebank.auth.passwords import Passwords
 from timebank.care import needs
@@ -34,11 +32,13 @@ from timebank.care.stations import station_for
 from timebank.catalog.models import ServiceItem
 from timebank.clock import age_on, local_date
 from timebank.errors import Conflict, NotFound
-from timebank.ledger import services as ledger
 from timebank.geodesy import haversine_m
+from timebank.ledger import services as ledger
+from timebank.people.accounts import create_user
 from timebank.people.models import District, Person
+from timebank.people.proxies import grant_proxy
 from timebank.people.services import serving_refusals, verified_relatives
-from timebank.policy import load_policy
+from timebank.policy_store import load_policy
 
 PASSWORD = "timebank-demo"
 DISTRICT = "110101"  # 东城

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from timebank.demo import calendar
-from timebank.demo.planned import POOL, Movement, Visit, earned
 from timebank.demo.families import Population
 from timebank.demo.funding import Funding
 from timebank.demo.plan import DemoPlan
+from timebank.demo.planned import POOL, Movement, Visit, earned
 from timebank.demo.residents import PersonPlan
 from timebank.demo.schedule import Schedule
 from timebank.demo.shadow import Shadow

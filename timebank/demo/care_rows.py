@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from timebank.care.models import Need, Visit
 from timebank.catalog.models import ServiceItem
 from timebank.demo.activity import Activity
-from timebank.demo.planned import POOL, owner
 from timebank.demo.families import Population
+from timebank.demo.planned import POOL, owner
 from timebank.demo.progress import Advance
 
 CHUNK = 5_000

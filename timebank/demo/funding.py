@@ -9,9 +9,9 @@ from datetime import date, timedelta
 
 from timebank.demo.calendar import DOUBLE_NINTH, END, SPRING_FESTIVAL, START
 from timebank.demo.draw import Draw
-from timebank.demo.planned import POOL, Movement, Visit, earned, received
 from timebank.demo.families import Population
 from timebank.demo.plan import DemoPlan
+from timebank.demo.planned import POOL, Movement, Visit, earned, received
 from timebank.demo.residents import PRIORITY
 from timebank.demo.shadow import Shadow
 from timebank.policy import Policy

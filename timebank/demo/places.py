@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from timebank.demo.calendar import LAUNCH, local_at
 from timebank.demo.plan import DemoPlan
-from timebank.people import divisions as geo
+from timebank.people import divisions
 from timebank.people.models import Organisation
 
 
@@ -48,8 +48,8 @@ def plan_places(plan: DemoPlan) -> Places:
         orgs.append(OrgPlan(len(orgs), kind, name, district, street, confirmed, created))
         return len(orgs) - 1
 
-    for district in geo.DISTRICTS:
-        streets = geo.STREETS[district.code]
+    for district in divisions.DISTRICTS:
+        streets = divisions.STREETS[district.code]
         add("care_home", f"北京市{district.name_zh}社会福利中心", district.code, streets[0].code)
         for street in streets:
             count = 2 if rng.chance(plan.second_station_share) else 1
@@ -66,7 +66,7 @@ def plan_places(plan: DemoPlan) -> Places:
 
 def insert_places(session: Session, places: Places, *, first_org_id: int) -> None:
     """Districts and streets (those missing), then the organisations with their fixed ids."""
-    geo.seed_geography(session)
+    divisions.seed_geography(session)
     session.execute(
         insert(Organisation),
         [

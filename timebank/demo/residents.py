@@ -12,7 +12,7 @@ from timebank.demo import names
 from timebank.demo.calendar import DAYS, END, LAUNCH, START
 from timebank.demo.draw import Draw, Weighted
 from timebank.demo.places import Places
-from timebank.people import divisions as geo
+from timebank.people import divisions
 from timebank.people.idcard import make_id_number
 
 # Share of the city's older residents and volunteers by district (central districts dominate).
@@ -105,14 +105,14 @@ class Registry:
 
     def home(self, district: str) -> Home:
         rng = self.rng
-        street = rng.pick(geo.STREETS[district])
+        street = rng.pick(divisions.STREETS[district])
         stations = self.places.stations_of_street[street.code]
         station = rng.pick(stations)
         lat = round(street.lat + rng.gauss(0, 0.004), 6)
         lon = round(street.lon + rng.gauss(0, 0.005), 6)
-        if not geo.in_city(lat, lon):
+        if not divisions.in_city(lat, lon):
             lat, lon = street.lat, street.lon
-        zh = geo.district(district)
+        zh = divisions.district(district)
         assert zh is not None
         address = names.address(rng, zh.name_zh, street.name_zh)
         return Home(district, street.code, station, stations[0], address, lat, lon)

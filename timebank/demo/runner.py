@@ -24,6 +24,7 @@ from timebank.demo.activity import Activity, simulate
 from timebank.demo.calendar import DAYS, SEAL_AT
 from timebank.demo.care_rows import insert_care
 from timebank.demo.families import Population, build_population
+from timebank.demo.fraud import Planted, Rates, inject_fraud
 from timebank.demo.places import insert_places, plan_places
 from timebank.demo.plan import DemoPlan, Size, make_plan
 from timebank.demo.posting import count_specs, post_year
@@ -34,8 +35,7 @@ from timebank.ledger.audit import seal_transfers
 from timebank.ledger.models import Transfer
 from timebank.people.crypto import PiiVault
 from timebank.people.models import Person
-from timebank.policy import load_policy
-from timebank.demo.fraud import Planted, Rates, inject_fraud
+from timebank.policy_store import load_policy
 
 SEAL_PATIENCE_S = 10.0  # how long to wait for other clients' transactions to end
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, func, sele
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from timebank import domain_events as events
+from timebank import domain_events
 from timebank.actors import Actor, Role
 from timebank.clock import LOCAL_TZ, local_date
 from timebank.errors import (
@@ -279,7 +279,7 @@ def gift(
         reference=f"person:{recipient_id}",
     )
     posted = post_transfers(session, [spec], actor=actor.label, at=at)[0]
-    events.record(session, "gift", posted.id)
+    domain_events.record(session, "gift", posted.id)
     return posted
 
 
@@ -308,7 +308,7 @@ def donate(
         amount=amount,
     )
     posted = post_transfers(session, [spec], actor=actor.label, at=at)[0]
-    events.record(session, "donation", posted.id)
+    domain_events.record(session, "donation", posted.id)
     return posted
 
 
@@ -457,7 +457,7 @@ def settle_holds(
     for p in posted:
         # A person's coins spent on care: a redemption (the pool's spending is the city's).
         if p.kind == "service_payment" and p.phase == "post" and p.debit_account_id != POOL_ID:
-            events.record(session, "redemption", p.id)
+            domain_events.record(session, "redemption", p.id)
     return posted
 
 

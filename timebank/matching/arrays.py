@@ -224,9 +224,7 @@ def pair_fit(
         ok[j] = guardian in na.needs[ni[j]].attendee_ids
     live = np.flatnonzero(ok)
     dist = np.full(len(ni), np.inf)
-    dist[live] = haversine_m(
-        na.lat[ni[live]], na.lon[ni[live]], va.lat[vi[live]], va.lon[vi[live]]
-    )
+    dist[live] = haversine_m(na.lat[ni[live]], na.lon[ni[live]], va.lat[vi[live]], va.lon[vi[live]])
     ok &= dist <= va.radius[vi]
     start = np.full(len(ni), NEVER, dtype=np.int64)
     live = np.flatnonzero(ok)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from scipy.spatial import cKDTree
 
+from timebank.geodesy import FloatArray, chord_for
 from timebank.matching.arrays import (
     IntArray,
     NeedArrays,
@@ -20,7 +21,6 @@ from timebank.matching.arrays import (
     pair_fit,
     servable_in_time,
 )
-from timebank.geodesy import FloatArray, chord_for
 
 
 @dataclass(frozen=True, eq=False)

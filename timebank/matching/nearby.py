@@ -14,8 +14,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from timebank.errors import RuleViolation
-from timebank.matching.arrays import NeedArrays, need_arrays, pair_fit, volunteer_arrays
 from timebank.geodesy import FloatArray, chord_for, to_xyz
+from timebank.matching.arrays import NeedArrays, need_arrays, pair_fit, volunteer_arrays
 from timebank.matching.models import Assignment, Need, Volunteer
 from timebank.matching.rules import evaluate
 

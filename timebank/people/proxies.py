@@ -1,5 +1,7 @@
 """Proxy grants: who may act for whom. A principal (or a station of their district) grants a
-family member's account the right to act for them; either side, or the station, revokes it."""
+family member's account the right to act for them; either side, or the station, revokes it.
+``actor_for`` turns who signed in into the ``Actor`` a use case takes, acting for someone
+only with a live grant (or, for a station, for a person of its district)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.auth.models import ProxyGrant, User
+from timebank.auth.phones import normalise_phone
+from timebank.auth.principal import Principal
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from timebank.people import rules as people_rules
+from timebank.people.models import Person
 from timebank.people.repository import get_person
 from timebank.people.scope import require_living, require_station_in
 
@@ -27,7 +31,7 @@ def grant_proxy(
         require_station_in(actor, principal.district_code)
     elif actor.person_id != principal.id or actor.on_behalf_of is not None:
         raise PermissionDenied("a principal grants proxies for themselves", rule="grant_self")
-    phone = people_rules.normalise_phone(proxy_phone)
+    phone = normalise_phone(proxy_phone)
     proxy = session.execute(select(User).where(User.phone == phone)).scalar_one_or_none()
     if proxy is None or proxy.role not in PERSON_ROLES or proxy.status != "active":
         raise InvalidInput("no active personal account with this phone", field="proxy_phone")
@@ -83,3 +87,39 @@ def grants_of(session: Session, *, person_id: int | None, user_id: int | None) -
     elif user_id is not None:
         query = query.where(ProxyGrant.proxy_user_id == user_id)
     return list(session.execute(query).scalars())
+
+
+def actor_for(session: Session, principal: Principal, act_for: int | None) -> Actor:
+    base = Actor(
+        role=principal.role,
+        person_id=principal.person_id,
+        org_id=principal.org_id,
+        district_code=principal.district_code,
+        user_id=principal.user_id,
+    )
+    if act_for is None or act_for == principal.person_id:
+        return base
+    if principal.role.value in PERSON_ROLES:
+        grant = active_grant(session, proxy_user_id=principal.user_id, principal_id=act_for)
+        if grant is None:
+            raise PermissionDenied(
+                f"you hold no proxy grant for person {act_for}", rule="proxy_grant"
+            )
+        return Actor(
+            role=Role.PROXY,
+            person_id=principal.person_id,
+            on_behalf_of=act_for,
+            user_id=principal.user_id,
+        )
+    if principal.role is Role.STATION:
+        person = session.get(Person, act_for)
+        if person is None or person.district_code != principal.district_code:
+            raise NotFound(f"no person {act_for} in your district", field="X-Act-For")
+        return Actor(
+            role=Role.STATION,
+            org_id=principal.org_id,
+            district_code=principal.district_code,
+            on_behalf_of=act_for,
+            user_id=principal.user_id,
+        )
+    raise PermissionDenied(f"a {principal.role} acts only as themselves", rule="act_for")

@@ -20,7 +20,8 @@ from timebank.people.scope import (
     require_self_proxy_or_station,
     require_station_in,
 )
-from timebank.policy import Policy, load_policy
+from timebank.policy import Policy
+from timebank.policy_store import load_policy
 
 
 def add_qualification(

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
+from timebank.auth.phones import normalise_phone
 from timebank.clock import age_on, local_date
 from timebank.errors import Conflict, InvalidInput, PermissionDenied, RuleViolation
-from timebank.people import idcard, rules
-from timebank.people import divisions as geo
+from timebank.people import divisions, idcard, rules
 from timebank.people.crypto import PiiVault, default_vault
 from timebank.people.models import District, Person, Street
 from timebank.people.repository import get_person
@@ -60,7 +60,7 @@ def _place(
             "give both lat and lon, or neither", field="lat" if lat is None else "lon"
         )
     if lat is not None and lon is not None:
-        if not geo.in_city(lat, lon):
+        if not divisions.in_city(lat, lon):
             raise InvalidInput(f"({lat}, {lon}) is outside the city", field="lat")
         return lat, lon
     # Without a geocoded address, the street (else district) centre stands in for matching.
@@ -92,7 +92,7 @@ def register_person(
     today = local_date(at)
     name = rules.required_text(full_name, field="full_name", max_len=64)
     resident = idcard.parse(id_number, today=today)
-    mobile = rules.normalise_phone(phone) if phone else None
+    mobile = normalise_phone(phone) if phone else None
     home = rules.optional_text(address, field="address", max_len=200)
     lat, lon = _place(session, district_code, street_code, lat, lon)
     if actor.role in (Role.STATION, Role.DISTRICT_ADMIN):

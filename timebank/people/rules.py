@@ -6,7 +6,6 @@ No ORM, no settings, no clock: the caller passes facts, the policy and the local
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -46,22 +45,6 @@ INVERSE = {
 MIN_GENERATION_GAP_YEARS = 14
 # Civil Code art. 1047: men may marry at 22, women at 20.
 MARRIAGE_AGE = {"M": 22, "F": 20}
-
-_PHONE = re.compile(r"1[3-9]\d{9}")
-
-
-def normalise_phone(raw: str) -> str:
-    """A mainland mobile number: 11 digits starting 13–19; spaces, dashes and +86 tolerated."""
-    digits = re.sub(r"[\s\-()]", "", raw)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
-    if not _PHONE.fullmatch(digits):
-        raise InvalidInput(
-            "phone must be a mainland mobile number: 11 digits starting 13–19", field="phone"
-        )
-    return digits
 
 
 def optional_text(value: str | None, *, field: str, max_len: int) -> str | None:

@@ -42,7 +42,8 @@ from timebank.people.scope import (
     require_station_in,
 )
 from timebank.people.status import record_death, set_status
-from timebank.policy import Policy, load_policy
+from timebank.policy import Policy
+from timebank.policy_store import load_policy
 
 __all__ = [
     "activate_volunteer",

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.clock import local_date
-from timebank.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from timebank.errors import Conflict, InvalidInput
 from timebank.people import rules
 from timebank.people.models import Person
 from timebank.people.qualifications import cancel_qualifications
 from timebank.people.repository import get_person
 from timebank.people.scope import require_admin_in, require_staff_in
-from timebank.supervision.models import Appeal, Sanction
 
 
 def _require_may_set(actor: Actor, person: Person, status: str) -> None:
@@ -105,11 +103,15 @@ def reinstate(
     *,
     actor: Actor,
     person_id: int,
-    appeal_id: int,
+    upheld_appeal_id: int,
     reason: str,
     at: datetime,
 ) -> Person:
-    """Lift a disqualification after the city upheld the person's appeal (``appeal_id``).
+    """Lift a disqualification after the city upheld the person's appeal.
+
+    Only ``supervision.appeals.reinstate_person`` calls this, once it has checked that
+    ``upheld_appeal_id`` is an upheld appeal against this person's disqualification (the
+    appeal is supervision's record; people keep no import of it).
 
     The person is ``active`` again; as a volunteer they are ``pending`` (they re-activate once
     every eligibility rule holds) — or ``none`` if they never volunteered. Qualifications
@@ -117,28 +119,11 @@ def reinstate(
     actor.require(Role.CITY_ADMIN, rule="reinstate_city")
     person = get_person(session, person_id)
     why = rules.required_text(reason, field="reason", max_len=500)
-    appeal = session.get(Appeal, appeal_id)
-    if appeal is None:
-        raise NotFound(f"no appeal {appeal_id}", field="appeal_id")
-    disqualified_by_case = session.execute(
-        select(Sanction.id).where(
-            Sanction.case_id == appeal.case_id,
-            Sanction.kind == "disqualification",
-            Sanction.person_id == person.id,
-        )
-    ).first()
-    if appeal.status != "upheld" or disqualified_by_case is None:
-        raise RuleViolation(
-            f"appeal {appeal.id} is not an upheld appeal against person {person.id}'s "
-            "disqualification",
-            rule="reinstate_upheld_appeal",
-            field="appeal_id",
-        )
     if not rules.status_transition_allowed(person.status, "active", upheld_appeal=True):
         raise Conflict(
             f"person {person.id} is {person.status}, not disqualified",
             rule="status_transition",
-            details={"from": person.status, "to": "active"},
+            details={"from": person.status, "to": "active", "appeal": upheld_appeal_id},
         )
     person.status = "active"
     person.status_reason = why

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.audit.services import record_act
-from timebank.errors import Conflict, NotFound, PermissionDenied
+from timebank.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from timebank.ledger import services as ledger
+from timebank.people import status as people_status
 from timebank.people.models import Person
 from timebank.people.rules import required_text
-from timebank.people.status import reinstate as reinstate_person
 from timebank.supervision import lifecycle
 from timebank.supervision.cases import case_people, get_case
 from timebank.supervision.models import Appeal, Case, Sanction, UntrustworthyEntry
@@ -192,6 +192,45 @@ def _restore_status(
         session, actor=actor, person_id=person.id, appeal_id=appeal.id, reason=why, at=at
     )
     _audit(session, actor, "supervision.reinstate_person", case, at, person=person.id)
+
+
+def reinstate_person(
+    session: Session,
+    *,
+    actor: Actor,
+    person_id: int,
+    appeal_id: int,
+    reason: str,
+    at: datetime,
+) -> Person:
+    """Reinstate one person, but only against an upheld appeal of a case that disqualified
+    them (the one way out of ``disqualified``: ``people.status.reinstate``)."""
+    actor.require(Role.CITY_ADMIN, rule="reinstate_city")
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", field="appeal_id")
+    disqualified_by_case = session.execute(
+        select(Sanction.id).where(
+            Sanction.case_id == appeal.case_id,
+            Sanction.kind == "disqualification",
+            Sanction.person_id == person_id,
+        )
+    ).first()
+    if appeal.status != "upheld" or disqualified_by_case is None:
+        raise RuleViolation(
+            f"appeal {appeal.id} is not an upheld appeal against person {person_id}'s "
+            "disqualification",
+            rule="reinstate_upheld_appeal",
+            field="appeal_id",
+        )
+    return people_status.reinstate(
+        session,
+        actor=actor,
+        person_id=person_id,
+        upheld_appeal_id=appeal.id,
+        reason=reason,
+        at=at,
+    )
 
 
 def _audit(

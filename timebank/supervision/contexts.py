@@ -24,8 +24,8 @@ from timebank.people.models import Person
 from timebank.supervision.detection.facts import Account as AccountFact
 from timebank.supervision.detection.facts import Donation, Gift, Redemption, Visit
 from timebank.supervision.detection.live import TransferContext, VisitContext
-from timebank.supervision.models import ScanRun
 from timebank.supervision.detection.params import DetectorParams
+from timebank.supervision.models import ScanRun
 from timebank.supervision.repository import CLAIMED
 
 Baseline = dict[str, tuple[float, float]]

@@ -34,7 +34,6 @@ from timebank.care.models import Need, Visit
 from timebank.catalog.models import ServiceCategory, ServiceItem
 from timebank.ledger.models import Account, Transfer
 from timebank.people.models import Person
-from timebank.supervision.pgcopy import copy_columns
 from timebank.supervision.detection.tables import (
     DONATION,
     GIFT,
@@ -44,6 +43,7 @@ from timebank.supervision.detection.tables import (
     TransferTable,
     VisitTable,
 )
+from timebank.supervision.pgcopy import copy_columns
 
 # A visit claims time once the volunteer has checked out (or a paper record was entered);
 # rejected, cancelled and no-show visits claim nothing.

@@ -25,19 +25,19 @@ from timebank.audit.services import record_act
 from timebank.auth.notify import Notifier
 from timebank.clock import SystemClock
 from timebank.db import run_in_transaction
-from timebank.errors import InvalidInput
 from timebank.domain_events import Event
+from timebank.errors import InvalidInput
 from timebank.supervision import contexts, repository
 from timebank.supervision.appeals import appeal, reinstate, reject_appeal
 from timebank.supervision.cases import assign_case, confirm_fraud, decide_case, open_case
 from timebank.supervision.detection.facts import Alert, Gift, Redemption, Rule
 from timebank.supervision.detection.live import check_transfer, check_visit
-from timebank.supervision.models import ScanRun
 from timebank.supervision.detection.params import DEFAULT_PARAMS, DetectorParams
-from timebank.supervision.records import Recorded, audit_target, record_alerts
 from timebank.supervision.detection.rules.single_visit import duration_baseline
 from timebank.supervision.detection.scan import full_scan
 from timebank.supervision.detection.when import alert_time, lookback
+from timebank.supervision.models import ScanRun
+from timebank.supervision.records import Recorded, audit_target, record_alerts
 
 __all__ = [
     "DETECTOR",

@@ -18,12 +18,12 @@ from timebank.errors import InvalidInput, TimebankError
 from timebank.ledger.audit import verify_ledger
 from timebank.ledger.models import Seal
 from timebank.people.models import District
-from timebank.policy import load_policy, set_policy
+from timebank.policy_store import load_policy, set_policy
 from timebank.reports.dashboard import build
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, policy, read
 from timebank.web.charts import bar_chart
 from timebank.web.render import WebRoute, redirect, render
+from timebank.web.transactions import act, errors_of, policy, read
 from timebank.web.views import NEED_STATUS_WORDS, category_names
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)

@@ -18,11 +18,11 @@ from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.ledger import services as ledger
 from timebank.people.models import Organisation, Person
 from timebank.web import context as wc
-from timebank.web.on_behalf import whose
-from timebank.web.transactions import act, errors_of, ledger_key, logged, nonce, policy, read
 from timebank.web.cases import scope_of
+from timebank.web.on_behalf import whose
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.station import station_district
+from timebank.web.transactions import act, errors_of, ledger_key, logged, nonce, policy, read
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Text = Annotated[str, Form()]

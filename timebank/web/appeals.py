@@ -17,15 +17,15 @@ from timebank.supervision import services as supervision
 from timebank.supervision.lifecycle import APPEALABLE
 from timebank.supervision.models import Appeal, Case, Decision, Sanction, UntrustworthyEntry
 from timebank.web import context as wc
-from timebank.web.on_behalf import whose
-from timebank.web.transactions import act, errors_of, read
 from timebank.web.case_views import appeal_consequences, case_detail
 from timebank.web.cases import scope_of
+from timebank.web.on_behalf import whose
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.supervision_words import (
     APPEAL_DECISION_WORDS,
     APPEAL_STATUS_WORDS,
 )
+from timebank.web.transactions import act, errors_of, read
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Text = Annotated[str, Form()]

@@ -23,7 +23,6 @@ from timebank.supervision import services as supervision
 from timebank.supervision.cases import case_alerts, case_people
 from timebank.supervision.models import OUTCOMES, Alert, Case, CaseAlert, Watch
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, read
 from timebank.web.case_views import case_detail, consequences, people_rows
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.supervision_words import (
@@ -32,6 +31,7 @@ from timebank.web.supervision_words import (
     OUTCOME_WORDS,
     RULE_NAMES,
 )
+from timebank.web.transactions import act, errors_of, read
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False, prefix="/a")
 Text = Annotated[str, Form()]

@@ -18,16 +18,17 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.auth.permissions import PERMISSIONS, effective_role
-from timebank.services import Services
 from timebank.auth.crypto import same
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import AuthToken
-from timebank.auth.principal import Principal, actor_for
+from timebank.auth.permissions import PERMISSIONS, effective_role
+from timebank.auth.principal import Principal
 from timebank.auth.tokens import authenticate, check_csrf
 from timebank.db import transaction
-from timebank.errors import PermissionDenied
 from timebank.domain_events import Event
+from timebank.errors import PermissionDenied
+from timebank.people.proxies import actor_for
+from timebank.services import Services
 from timebank.web.i18n import Translate, pick_lang, translator
 
 SESSION_COOKIE = "tb_session"  # the API's browser-session cookie: one sign-in for both

@@ -16,9 +16,9 @@ from timebank.care import visits
 from timebank.care.models import Need, Visit
 from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.station import station_district
+from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.views import names_of, visit_rows
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False, prefix="/s/disputes")

@@ -14,19 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.api import scope
 from timebank.care import codes, needs, visits
+from timebank.care import queries as care_queries
 from timebank.care.models import Need, Visit
 from timebank.catalog.services import get_item, items_for
 from timebank.clock import LOCAL_TZ, local_date
 from timebank.db import transaction
 from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.ledger import services as ledger
+from timebank.people import queries as people_queries
 from timebank.web import context as wc
-from timebank.web.on_behalf import Who, whose
-from timebank.web.transactions import act, errors_of, policy, read
 from timebank.web.case_views import has_sanctions
+from timebank.web.on_behalf import Who, whose
 from timebank.web.render import WebRoute, redirect, render
+from timebank.web.transactions import act, errors_of, policy, read
 from timebank.web.views import (
     KIND_WORDS,
     NEED_STATUS_WORDS,
@@ -62,7 +63,7 @@ def home(request: Request, done: str = "") -> Response:
     who = _who(web, "get_balance")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        person = scope.person(s, actor, who.person_id)
+        person = people_queries.person(s, actor, who.person_id)
         coming = list(
             s.execute(
                 select(Visit)
@@ -112,7 +113,7 @@ def need_what(request: Request) -> Response:
     who = _who(web, "publish_need")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        person = scope.person(s, actor, who.person_id)
+        person = people_queries.person(s, actor, who.person_id)
         cats = category_names(s, web.lang)
         groups: dict[str, list[tuple[int, str]]] = {}
         for item in items_for(s, person.district_code):
@@ -269,7 +270,7 @@ def _code(web: wc.Web, who: Who) -> dict[str, Any]:
     code = read(
         web,
         lambda s, actor: (
-            scope.person(s, actor, who.person_id),
+            people_queries.person(s, actor, who.person_id),
             codes.current_code(s, elder_id=who.person_id, at=web.now),
         )[1],
         act_for=who.act_for,
@@ -313,7 +314,7 @@ def code_part(request: Request) -> Response:
 
 def _visit(web: wc.Web, who: Who, visit_id: int) -> Any:
     def work(s: Session, actor: Actor) -> Any:
-        visit = scope.visit(s, actor, visit_id)
+        visit = care_queries.visit(s, actor, visit_id)
         if visit.elder_id != who.person_id:
             raise NotFound(f"no visit {visit_id}", field="visit_id")
         return visit_rows(s, [visit], lang=web.lang, _=web._, volunteer_view=False)[0]
@@ -426,7 +427,7 @@ def gifts(request: Request) -> Response:
     who = _who(web, "get_statement")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        scope.person(s, actor, who.person_id)
+        people_queries.person(s, actor, who.person_id)
         return {
             "bal": ledger.balances(s, person_id=who.person_id, policy=policy(s)),
             "rows": received_coins(s, who.person_id),

@@ -12,14 +12,14 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.people.proxies import grants_of
 from timebank.auth.models import ProxyGrant
 from timebank.db import transaction
 from timebank.errors import PermissionDenied
+from timebank.people.proxies import grants_of
 from timebank.people.repository import get_person
 from timebank.web import context as wc
-from timebank.web.transactions import read
 from timebank.web.render import WebRoute, redirect, render
+from timebank.web.transactions import read
 from timebank.web.views import names_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)

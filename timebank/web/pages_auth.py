@@ -10,15 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Role
-from timebank.auth import accounts, throttle, tokens
+from timebank.auth import login as sign_in
+from timebank.auth import throttle, tokens, users
 from timebank.auth.errors import TooManyRequests, Unauthenticated
+from timebank.care import enrolment
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput, TimebankError
+from timebank.people.accounts import SELF_ROLES
 from timebank.people.models import District
 from timebank.web import context as wc
-from timebank.web.transactions import Errors, errors_of, read_anonymous
 from timebank.web.i18n import LANGS
 from timebank.web.render import YEAR, WebRoute, redirect, render, safe_next, session_cookies
+from timebank.web.transactions import Errors, errors_of, read_anonymous
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 HOMES = {
@@ -72,7 +75,7 @@ def login(
         throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone.strip(), at=web.now)
 
         def go(s: Session) -> tuple[TimebankError | None, tokens.BrowserSession | None]:
-            outcome = accounts.check_password(
+            outcome = sign_in.check_password(
                 s, phone=phone, password=password, passwords=svc.passwords, at=web.now
             )
             if outcome.user is None:
@@ -184,9 +187,9 @@ def register(
     }
     try:
         throttle.hit(svc.factory, throttle.REGISTER_PER_IP, _ip(request), at=web.now)
-        if role not in accounts.SELF_ROLES:
+        if role not in SELF_ROLES:
             raise InvalidInput("role is volunteer, elder or proxy", field="role")
-        reg = accounts.Registration(
+        reg = enrolment.Registration(
             full_name=full_name,
             id_number=id_number,
             phone=phone,
@@ -197,7 +200,7 @@ def register(
         )
 
         def go(s: Session) -> None:
-            accounts.register_account(
+            enrolment.register_account(
                 s,
                 reg=reg,
                 passwords=svc.passwords,
@@ -230,7 +233,7 @@ def verify(request: Request, phone: Text, code: Text) -> Response:
 
         def go(s: Session) -> None:
             try:
-                accounts.verify_phone(s, phone=phone, code=code, code_key=svc.code_key, at=web.now)
+                users.verify_phone(s, phone=phone, code=code, code_key=svc.code_key, at=web.now)
             except InvalidInput as exc:
                 failed.append(exc)  # the failed try still counts: commit, then say so
 

@@ -17,9 +17,9 @@ from timebank.errors import InvalidInput, NotFound, TimebankError
 from timebank.people import services as people
 from timebank.people.models import Person, Qualification
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.station import station_district
+from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.volunteer import volunteer_id
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)

@@ -26,9 +26,9 @@ from timebank.auth.tokens import SESSION_TTL
 from timebank.clock import LOCAL_TZ
 from timebank.errors import PermissionDenied, TimebankError
 from timebank.web import context as wc
-from timebank.web.transactions import after_response
 from timebank.web.i18n import error_words
 from timebank.web.supervision_words import Words
+from timebank.web.transactions import after_response
 
 log = logging.getLogger("timebank.web")
 TEMPLATES = Path(__file__).parent / "templates"

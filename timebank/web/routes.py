@@ -8,13 +8,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from timebank.web import (
-    acting,
     admin,
     admission,
     appeals,
     cases,
     disputes,
     elder,
+    on_behalf,
     pages_auth,
     qualifications,
     station,
@@ -27,7 +27,7 @@ STATIC = Path(__file__).parent / "static"
 web_router = APIRouter(include_in_schema=False)
 for module in (
     pages_auth,
-    acting,
+    on_behalf,
     volunteer,
     qualifications,
     admission,

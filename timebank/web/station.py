@@ -23,8 +23,8 @@ from timebank.errors import InvalidInput, NotFound, PermissionDenied, TimebankEr
 from timebank.people import services as people
 from timebank.people.models import Kinship, Person, TrainingRecord
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.render import WebRoute, redirect, render
+from timebank.web.transactions import act, errors_of, logged, policy, read
 from timebank.web.views import RELATION_WORDS, item_name, names_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False, prefix="/s")

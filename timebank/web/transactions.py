@@ -2,8 +2,9 @@
 the domain error turned into words beside the field it names.
 
 The domain events a committed act recorded (``timebank.domain_events``) are kept on the request's
-``Web`` and handed to the supervision write-time checks after the response is sent
-(``WebRoute`` adds them as a background task), so an alert never delays the person's page."""
+``Web`` and handed to the listeners the composition root registered (the supervision
+write-time checks) after the response is sent (``WebRoute`` adds them as a background task),
+so an alert never delays the person's page."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from timebank.actors import Actor
 from timebank.audit.services import log_access, record_act
 from timebank.db import run_in_transaction, transaction
 from timebank.errors import TimebankError
-from timebank.policy import Policy, load_policy
-from timebank.supervision import services as supervision
+from timebank.policy import Policy
+from timebank.policy_store import load_policy
 from timebank.web.context import Web
 from timebank.web.i18n import error_words
 
@@ -56,18 +57,11 @@ def act(
 
 
 def after_response(web: Web) -> BackgroundTask | None:
-    """The supervision write-time checks of this request's committed events, run once the
-    page is sent (``deliver`` never raises: the act has committed, and the next full scan
-    finds whatever a failed check missed)."""
+    """This request's committed events, handed to the listeners once the page is sent
+    (``Services.deliver`` never raises)."""
     if not web.events:
         return None
-    return BackgroundTask(
-        supervision.deliver,
-        web.services.factory,
-        list(web.events),
-        at=web.now,
-        notifier=web.services.notifier,
-    )
+    return BackgroundTask(web.services.deliver, list(web.events), at=web.now)
 
 
 def read(web: Web, work: Callable[[Session, Actor], T], *, act_for: int | None = None) -> T:

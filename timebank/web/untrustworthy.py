@@ -18,9 +18,9 @@ from timebank.people.models import Organisation
 from timebank.supervision import sanctions
 from timebank.supervision.models import UntrustworthyEntry
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, read_anonymous
 from timebank.web.cases import scope_of
 from timebank.web.render import WebRoute, redirect, render
+from timebank.web.transactions import act, errors_of, read_anonymous
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False, prefix="/a/untrustworthy")
 Text = Annotated[str, Form()]

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.api import scope
 from timebank.care import assign, visits
+from timebank.care import queries as care_queries
 from timebank.care.models import Need, Visit
 from timebank.catalog.models import ServiceItem
 from timebank.clock import local_date
@@ -24,9 +24,9 @@ from timebank.ledger.statement import statement, statement_csv
 from timebank.people import services as people
 from timebank.people.models import TrainingRecord
 from timebank.web import context as wc
-from timebank.web.transactions import act, errors_of, ledger_key, nonce, policy, read
 from timebank.web.case_views import has_sanctions
 from timebank.web.render import WebRoute, redirect, render
+from timebank.web.transactions import act, errors_of, ledger_key, nonce, policy, read
 from timebank.web.views import (
     KIND_WORDS,
     REFUSAL_WORDS,
@@ -192,7 +192,7 @@ def history(request: Request) -> Response:
 
 
 def _own_visit(s: Session, actor: Actor, visit_id: int, me: int) -> Visit:
-    visit = scope.visit(s, actor, visit_id)
+    visit = care_queries.visit(s, actor, visit_id)
     if visit.volunteer_id != me:
         raise PermissionDenied("this visit is another volunteer's", rule="own_visit")
     return visit

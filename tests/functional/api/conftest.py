@@ -21,10 +21,8 @@ from sqlalchemy.orm import Session
 from tests.conftest import PG_SERVER, drop_database, migrated_engine
 from tests.integration.people.factories import CHAOYANG, DONGCHENG, born, fresh_id_number
 from timebank.actors import SYSTEM, Actor, Role
-from timebank.api.app import create_app
+from timebank.app import create_app
 from timebank.auth import tokens
-from timebank.auth.accounts import create_user
-from timebank.people.proxies import grant_proxy
 from timebank.auth.models import OutboxMessage, User
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.catalog.models import ServiceItem
@@ -33,8 +31,10 @@ from timebank.config import Settings
 from timebank.db import make_engine, make_session_factory
 from timebank.ledger import services as ledger
 from timebank.people import services as people
+from timebank.people.accounts import create_user
 from timebank.people.divisions import seed_geography
 from timebank.people.models import Organisation, Person
+from timebank.people.proxies import grant_proxy
 from timebank.policy import Policy
 
 PASSWORD = "correct-horse-9"

@@ -16,12 +16,13 @@ import pytest
 
 from tests.functional.api.conftest import ApiWorld
 from timebank.actors import SYSTEM, Actor, Role
-from timebank.api.app import api_routes, create_app, rules_without_endpoint
+from timebank.api.app import api_routes, rules_without_endpoint
+from timebank.app import create_app
 from timebank.auth.permissions import PERMISSIONS
-from timebank.people.proxies import grant_proxy
 from timebank.care import assign, needs
 from timebank.care.needs import NeedRequest
 from timebank.people import services as people
+from timebank.people.proxies import grant_proxy
 from timebank.policy import Policy
 from timebank.supervision import services as sv
 from timebank.supervision.detection.facts import Rule, make_alert

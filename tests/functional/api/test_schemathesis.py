@@ -20,7 +20,7 @@ from schemathesis import checks
 
 from tests.conftest import migrated_engine
 from tests.functional.api.conftest import PASSWORDS, START, build_world
-from timebank.api.app import create_app
+from timebank.app import create_app
 from timebank.clock import FixedClock
 from timebank.config import Settings
 from timebank.db import make_session_factory

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from tests.functional.web.conftest import csrf_of
 from tests.functional.web.world import assigned_visit, local
 from timebank.actors import Actor, Role
-from timebank.people.proxies import grant_proxy, revoke_proxy
 from timebank.auth.models import ProxyGrant
 from timebank.care import codes
 from timebank.care.models import Visit
+from timebank.people.proxies import grant_proxy, revoke_proxy
 
 
 def _grant_other_elder(api: Any) -> None:

@@ -18,7 +18,8 @@ from timebank.care.models import Visit
 from timebank.care.stations import register_organisation
 from timebank.ledger import services as ledger
 from timebank.people.models import Qualification
-from timebank.policy import Policy, set_policy
+from timebank.policy import Policy
+from timebank.policy_store import set_policy
 
 GOOD = {
     "qualification_type": "lawyer",

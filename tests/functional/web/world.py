@@ -14,7 +14,7 @@ from timebank.actors import Actor, Role
 from timebank.care import assign, codes, needs, visits
 from timebank.care.profiles import set_volunteer_profile
 from timebank.clock import LOCAL_TZ, local_date
-from timebank.policy import load_policy
+from timebank.policy_store import load_policy
 from timebank.supervision import services as supervision
 from timebank.supervision.models import Alert
 

@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import SYSTEM, Actor, Role
 from timebank.auth import codes, tokens
-from timebank.auth.accounts import create_user
 from timebank.auth.errors import Unauthenticated
-from timebank.people.proxies import grant_proxy, revoke_proxy
 from timebank.auth.notify import OutboxNotifier
 from timebank.auth.passwords import Passwords, check_strength, make_hasher
-from timebank.auth.principal import Principal, actor_for
+from timebank.auth.principal import Principal
 from timebank.clock import FixedClock
 from timebank.errors import InvalidInput, PermissionDenied
+from timebank.people.accounts import create_user
+from timebank.people.proxies import actor_for, grant_proxy, revoke_proxy
 
 KEY = b"k" * 32
 PASSWORDS = Passwords(make_hasher(fast=True))

@@ -17,8 +17,8 @@ from tests.integration.care.conftest import POLICY, World
 from tests.integration.care.test_visit_flow import publish_and_open, run_visit
 from timebank.care import visits
 from timebank.db import run_in_transaction
-from timebank.errors import RuleViolation
 from timebank.domain_events import Event
+from timebank.errors import RuleViolation
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Transfer
 from timebank.people import services as people

@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from timebank.care.models import Visit
 from timebank.config import Settings
+from timebank.demo.fraud import Rates, inject_fraud
+from timebank.demo.fraud.honest import honest_city, load_city
 from timebank.errors import Conflict
 from timebank.ledger.audit import verify_ledger
 from timebank.ledger.models import Transfer
 from timebank.supervision.detection.facts import Rule
 from timebank.supervision.models import Alert
-from timebank.demo.fraud import Rates, inject_fraud
-from timebank.demo.fraud.honest import honest_city, load_city
 from timebank.supervision.services import EventKind, check_after_commit, scan_and_record
 
 AT = datetime(2025, 1, 10, tzinfo=UTC)  # the synthetic year is 2024

@@ -25,8 +25,8 @@ from timebank.ledger import services as ledger
 from timebank.ledger.core import Posted
 from timebank.ledger.models import Transfer
 from timebank.people import services as people
-from timebank.people import status
 from timebank.people.models import Organisation
+from timebank.supervision import appeals
 from timebank.supervision import services as sv
 from timebank.supervision.appeals import HELD_ELSEWHERE
 from timebank.supervision.models import Alert, Appeal, Sanction, UntrustworthyEntry
@@ -76,7 +76,7 @@ def test_reinstating_needs_the_city_and_an_upheld_appeal_against_that_person(
     later = w.clock.now() + timedelta(days=3)
 
     def reinstate(actor: Actor, appeal_id: int, person_id: int) -> object:
-        return status.reinstate(
+        return appeals.reinstate_person(
             w.session,
             actor=actor,
             person_id=person_id,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.matching_city import synthetic_city
 from tests.unit.matching.factories import DAY, HOUR, LAT, need, volunteer
 from timebank.errors import InvalidInput
 from timebank.matching.models import DispatchParams, Interval
 from timebank.matching.solver import dispatch, exact_optimum, greedy_nearest_first
-from tests.support.matching_city import synthetic_city
 
 NORTH_1KM = 0.008993  # degrees of latitude per kilometre, near enough
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from timebank.auth.phones import normalise_phone
 from timebank.errors import InvalidInput
 from timebank.people import rules
 from timebank.people.rules import KinFacts, VolunteerFacts
@@ -107,13 +108,13 @@ def test_under_14_is_sensitive() -> None:
     ],
 )
 def test_mobile_numbers(raw: str, clean: str) -> None:
-    assert rules.normalise_phone(raw) == clean
+    assert normalise_phone(raw) == clean
 
 
 @pytest.mark.parametrize("raw", ["12800138000", "1380013800", "138001380001", "010-6512345", "abc"])
 def test_not_mobile_numbers(raw: str) -> None:
     with pytest.raises(InvalidInput) as info:
-        rules.normalise_phone(raw)
+        normalise_phone(raw)
     assert info.value.field == "phone"
 
 

@@ -8,11 +8,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from timebank.demo.synth import make_honest_city
 from timebank.supervision.detection.epoch import night_seconds
 from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.rules.schedule import overlap
 from timebank.supervision.detection.rules.single_visit import late_night
-from timebank.demo.synth import make_honest_city
 from timebank.supervision.detection.tables import VisitTable
 
 from .factories import local, visit

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from timebank.demo.synth import make_city
+from timebank.demo.synth.evaluate import evaluate
 from timebank.supervision.detection.facts import Rule, dedupe
 from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.scan import full_scan
-from timebank.demo.synth import make_city
-from timebank.demo.synth.evaluate import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
-from timebank.api import scope
 from timebank.api.context import CtxDep, Idem
 from timebank.api.routes.common import router
 from timebank.api.schemas import auth as A
 from timebank.api.schemas import people as S
 from timebank.api.types import MAX_ID
+from timebank.audit.services import consents_of
+from timebank.people import accounts
+from timebank.people import proxies as grants
+from timebank.people import queries as people_queries
 from timebank.reports.personal_data import access_log_of
 from timebank.reports.personal_data import export_person_data as export_data
-from timebank.audit.services import consents_of
-from timebank.auth import accounts
-from timebank.people import proxies as grants
 
 api = router("accounts and personal data")
 PersonId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -68,7 +68,7 @@ def grant_proxy(person_id: PersonId, body: A.GrantIn, ctx: CtxDep) -> JSONRespon
     """Let a family member's account act for this person (the person, or a station, grants)."""
 
     def work(s: Session, actor: Actor) -> A.GrantOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return _grant(
             grants.grant_proxy(
                 s, actor=actor, principal_id=person_id, proxy_phone=body.proxy_phone, at=ctx.now
@@ -90,7 +90,7 @@ def list_grants(person_id: PersonId, ctx: CtxDep) -> Any:
     """Who may act for the person (and, for the person's own account, whom they act for)."""
 
     def work(s: Session, actor: Actor) -> list[A.GrantOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         own = actor.person_id == person_id and actor.on_behalf_of is None
         rows = grants.grants_of(s, person_id=person_id, user_id=actor.user_id if own else None)
         return [_grant(g) for g in rows]
@@ -103,7 +103,7 @@ def export_person_data(person_id: PersonId, ctx: CtxDep) -> Any:
     """Everything held about you, as one JSON document (you or your proxy)."""
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return export_data(s, actor=actor, person_id=person_id, at=ctx.now)
 
     return ctx.read(work)
@@ -114,7 +114,7 @@ def person_data_access(person_id: PersonId, ctx: CtxDep) -> Any:
     """Which staff read this person's data, when and why."""
 
     def work(s: Session, actor: Actor) -> list[S.DataAccessOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return [
             S.DataAccessOut.model_validate(r, from_attributes=True)
             for r in access_log_of(s, person_id)
@@ -128,7 +128,7 @@ def list_consents(person_id: PersonId, ctx: CtxDep) -> Any:
     """Consents given and withdrawn: the person's own, and a guardian's for a minor."""
 
     def work(s: Session, actor: Actor) -> list[S.ConsentOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         ctx.log_access(s, actor, person_id, "consents")
         return [
             S.ConsentOut.model_validate(r, from_attributes=True) for r in consents_of(s, person_id)

@@ -24,7 +24,7 @@ from timebank.catalog.models import ServiceItem
 from timebank.clock import local_date
 from timebank.errors import NotFound
 from timebank.people.models import Organisation
-from timebank.policy import set_policy as store_policy
+from timebank.policy_store import set_policy as store_policy
 from timebank.reports.dashboard import build as build_dashboard
 
 api = router("administration")

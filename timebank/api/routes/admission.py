@@ -9,12 +9,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
-from timebank.api import scope
 from timebank.api.context import CtxDep, IdemRequired
 from timebank.api.routes.common import policy, router
 from timebank.api.schemas import care as S
 from timebank.api.types import MAX_ID
 from timebank.care import admission
+from timebank.care import queries as care_queries
 
 api = router("care home admission")
 AppId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -47,7 +47,9 @@ def apply_for_admission(body: S.AdmissionIn, ctx: CtxDep) -> JSONResponse:
 
 @api.get("/admission-applications/{application_id}", response_model=S.AdmissionOut)
 def get_admission(application_id: AppId, ctx: CtxDep) -> Any:
-    return ctx.read(lambda s, actor: S.AdmissionOut.of(scope.admission(s, actor, application_id)))
+    return ctx.read(
+        lambda s, actor: S.AdmissionOut.of(care_queries.admission(s, actor, application_id))
+    )
 
 
 @api.post("/admission-applications/{application_id}/station-review", response_model=S.AdmissionOut)

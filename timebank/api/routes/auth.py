@@ -15,12 +15,13 @@ from timebank.api.context import SESSION_COOKIE, CtxDep, Idem
 from timebank.api.routes.common import client_ip, router
 from timebank.api.schemas import auth as S
 from timebank.api.schemas.people import PersonOut
-from timebank.auth import accounts, codes, login, throttle, tokens
+from timebank.auth import codes, login, throttle, tokens, users
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import OutboxMessage, User
+from timebank.auth.phones import normalise_phone
+from timebank.care import enrolment
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput
-from timebank.people import rules as people_rules
 from timebank.people.models import Person
 from timebank.people.services import reveal_id_number
 
@@ -33,10 +34,10 @@ def register(body: S.RegisterIn, ctx: CtxDep) -> JSONResponse:
     SMS to verify the phone before you can sign in."""
     svc = ctx.services
     throttle.hit(svc.factory, throttle.REGISTER_PER_IP, client_ip(ctx), at=ctx.now)
-    reg = accounts.Registration(**body.model_dump())
+    reg = enrolment.Registration(**body.model_dump())
 
     def work(s: Session, _: Actor) -> S.RegisteredOut:
-        person, user = accounts.register_account(
+        person, user = enrolment.register_account(
             s,
             reg=reg,
             passwords=svc.passwords,
@@ -63,7 +64,7 @@ def verify_phone(body: S.VerifyIn, ctx: CtxDep) -> Any:
 
     def go(s: Session) -> S.UserOut | None:
         try:
-            user = accounts.verify_phone(
+            user = users.verify_phone(
                 s, phone=body.phone, code=body.code, code_key=svc.code_key, at=ctx.now
             )
         except InvalidInput as exc:
@@ -83,7 +84,7 @@ def send_code(body: S.CodeIn, ctx: CtxDep) -> S.AcceptedOut:
     The answer is the same whether or not the phone has an account."""
     svc = ctx.services
     throttle.hit(svc.factory, throttle.CODE_PER_IP, client_ip(ctx), at=ctx.now)
-    phone = people_rules.normalise_phone(body.phone)
+    phone = normalise_phone(body.phone)
     throttle.hit(svc.factory, throttle.CODE_PER_PHONE, phone, at=ctx.now)
 
     def go(s: Session) -> None:
@@ -267,7 +268,7 @@ def whoami(ctx: CtxDep) -> Any:
     """The signed-in account and, for people, their own record (unmasked)."""
 
     def work(s: Session, actor: Actor) -> MeOut:
-        user = accounts.get_user(s, ctx.user_id)
+        user = users.get_user(s, ctx.user_id)
         person = s.get(Person, user.person_id) if user.person_id else None
         if person is None:
             return MeOut(user=S.UserOut.of(user), person=None)

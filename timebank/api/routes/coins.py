@@ -10,16 +10,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
-from timebank.api import scope
 from timebank.api.context import CtxDep, IdemRequired
 from timebank.api.pagination import Page, PageParams, page_of_list, page_params
 from timebank.api.routes.common import policy, router
 from timebank.api.schemas import ledger as S
 from timebank.api.types import MAX_ID
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.audit import seal_transfers
 from timebank.ledger.audit import verify_ledger as verify
 from timebank.ledger.statement import statement
+from timebank.people import queries as people_queries
 
 api = router("coins")
 PersonId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -30,7 +31,7 @@ def get_balance(person_id: PersonId, ctx: CtxDep) -> Any:
     """Balances in minutes (60 = one coin): own-earned, received, held, available."""
 
     def work(s: Session, actor: Actor) -> S.BalanceOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         ctx.log_access(s, actor, person_id, "balance")
         return S.BalanceOut.of(person_id, ledger.balances(s, person_id=person_id, policy=policy(s)))
 
@@ -44,7 +45,7 @@ def get_statement(
     """Every movement on the person's accounts with running balances, oldest first."""
 
     def work(s: Session, actor: Actor) -> Page[S.StatementLineOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         ctx.log_access(s, actor, person_id, "statement")
         lines = [
             S.StatementLineOut(n=i, **line.__dict__)
@@ -65,7 +66,7 @@ def gift(person_id: PersonId, body: S.GiftIn, ctx: CtxDep) -> JSONResponse:
     """Give own-earned coins to a verified direct relative. Irrevocable."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return S.TransferOut.of(
             ledger.gift(
                 s,
@@ -92,7 +93,7 @@ def donate(person_id: PersonId, body: S.DonationIn, ctx: CtxDep) -> JSONResponse
     """Donate coins to the city pool, which funds care for priority elders."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return S.TransferOut.of(
             ledger.donate(
                 s,
@@ -118,7 +119,7 @@ def allocate_from_pool(person_id: PersonId, body: S.AllocationIn, ctx: CtxDep) -
     """Give pool coins to a priority elder (district or city admin)."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return S.TransferOut.of(
             ledger.allocate_from_pool(
                 s,
@@ -146,7 +147,7 @@ def reverse_transfer(
     """Undo a posted transfer with a new one in the opposite direction (at most once)."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
-        scope.transfer(s, actor, transfer_id)
+        ledger_queries.transfer(s, actor, transfer_id)
         return S.TransferOut.of(
             ledger.reverse(
                 s,

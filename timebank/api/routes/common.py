@@ -9,7 +9,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from timebank.api.context import ActingHeaders, Ctx
-from timebank.policy import Policy, load_policy
+from timebank.policy import Policy
+from timebank.policy_store import load_policy
 
 
 def _op_id(route: APIRoute) -> str:

@@ -11,15 +11,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.api import scope
 from timebank.api.context import CtxDep, Idem
 from timebank.api.pagination import Page, PageParams, page_params, paginate
 from timebank.api.routes.common import policy, router
 from timebank.api.schemas import care as S
 from timebank.api.types import MAX_ID
 from timebank.care import assign, needs
+from timebank.care import queries as care_queries
 from timebank.care.models import NEED_STATES, Need
 from timebank.errors import InvalidInput
+from timebank.people import queries as people_queries
 
 api = router("needs")
 NeedId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -75,7 +76,7 @@ def list_needs(
 
 @api.get("/needs/{need_id}", response_model=S.NeedOut)
 def get_need(need_id: NeedId, ctx: CtxDep) -> Any:
-    return ctx.read(lambda s, actor: S.NeedOut.of(scope.need(s, actor, need_id)))
+    return ctx.read(lambda s, actor: S.NeedOut.of(care_queries.need(s, actor, need_id)))
 
 
 @api.get("/people/{person_id}/needs", response_model=Page[S.NeedOut])
@@ -89,7 +90,7 @@ def person_needs(
     _check_status(status)
 
     def work(s: Session, actor: Actor) -> Page[S.NeedOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         query = select(Need).where(or_(Need.elder_id == person_id, Need.payer_id == person_id))
         if status:
             query = query.where(Need.status == status)
@@ -209,7 +210,7 @@ def nearby_needs(
     """Open needs this volunteer may take now, nearest and best-fitting first."""
 
     def work(s: Session, actor: Actor) -> list[S.NearbyOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         rows = assign.nearby_needs(s, volunteer_id=person_id, at=ctx.now, limit=limit)
         return [
             S.NearbyOut(

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.api import scope
 from timebank.api.context import CtxDep, Idem
 from timebank.api.pagination import Page, PageParams, page_params, paginate
 from timebank.api.routes.common import policy, router
@@ -20,6 +19,7 @@ from timebank.audit.services import record_consent
 from timebank.care.profiles import set_volunteer_profile as set_profile
 from timebank.errors import NotFound
 from timebank.ledger.services import open_accounts
+from timebank.people import queries as people_queries
 from timebank.people import services as people
 from timebank.people.models import Person
 
@@ -77,7 +77,7 @@ def get_person(person_id: PersonId, ctx: CtxDep) -> Any:
     logged with the X-Purpose header as the reason."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
-        person = scope.person(s, actor, person_id)
+        person = people_queries.person(s, actor, person_id)
         ctx.log_access(s, actor, person.id, "person")
         full = None
         if actor.person_id == person.id and actor.on_behalf_of is None:
@@ -92,7 +92,7 @@ def reveal_id_number(person_id: PersonId, ctx: CtxDep) -> Any:
     """The full resident ID: the person, their proxy, or the city admin (logged)."""
 
     def work(s: Session, actor: Actor) -> S.IdNumberOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         number = people.reveal_id_number(s, actor=actor, person_id=person_id)
         ctx.log_access(s, actor, person_id, "id_number")
         return S.IdNumberOut(person_id=person_id, id_number=number)
@@ -102,7 +102,7 @@ def reveal_id_number(person_id: PersonId, ctx: CtxDep) -> Any:
 
 def _person_act(ctx: Any, body: Any, fn: Any, **kw: Any) -> JSONResponse:
     def work(s: Session, actor: Actor) -> S.PersonOut:
-        scope.person(s, actor, kw.get("person_id") or kw["minor_id"])
+        people_queries.person(s, actor, kw.get("person_id") or kw["minor_id"])
         return S.PersonOut.of(fn(s, actor=actor, at=ctx.now, **kw), actor)
 
     return ctx.run(work, body=body)
@@ -127,7 +127,7 @@ def record_training(person_id: PersonId, body: S.TrainingIn, ctx: CtxDep) -> JSO
     """A station confirms a completed course (training comes before activation)."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         people.record_training(s, actor=actor, person_id=person_id, at=ctx.now, **body.model_dump())
         return S.PersonOut.of(people.get_person(s, person_id), actor)
 
@@ -147,7 +147,7 @@ def record_guardian_consent(person_id: PersonId, body: S.ConsentIn, ctx: CtxDep)
     """The guardian (or a station holding the signed form) gives or withdraws consent."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         minor = people.record_guardian_consent(
             s, actor=actor, minor_id=person_id, at=ctx.now, consent=body.consent
         )
@@ -171,7 +171,7 @@ def activate_volunteer(person_id: PersonId, ctx: CtxDep) -> JSONResponse:
     """Become a volunteer once every rule holds; otherwise 409 names each unmet rule."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         person = people.activate_volunteer(
             s, actor=actor, person_id=person_id, at=ctx.now, policy=policy(s)
         )
@@ -206,7 +206,7 @@ def set_volunteer_profile(person_id: PersonId, body: S.ProfileIn, ctx: CtxDep) -
     """What a volunteer offers: categories, travel radius, weekly hours (Asia/Shanghai)."""
 
     def work(s: Session, actor: Actor) -> S.ProfileOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         if s.get(Person, person_id) is None:
             raise NotFound(f"no person {person_id}", field="person_id")
         profile = set_profile(

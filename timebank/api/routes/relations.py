@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
-from timebank.api import scope
 from timebank.api.context import CtxDep, Idem
 from timebank.api.routes.common import policy, router
 from timebank.api.schemas import people as S
 from timebank.api.types import MAX_ID
+from timebank.people import queries as people_queries
 from timebank.people import services as people
 from timebank.people.repository import kinships_of
 
@@ -32,7 +32,7 @@ def declare_kinship(person_id: PersonId, body: S.KinshipIn, ctx: CtxDep) -> JSON
     """Declare that ``relative_id`` is this person's ``relation``; a station verifies it."""
 
     def work(s: Session, actor: Actor) -> S.KinshipOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return S.KinshipOut.of(
             people.declare_kinship(
                 s, actor=actor, person_id=person_id, at=ctx.now, **body.model_dump()
@@ -47,7 +47,7 @@ def list_kinships(person_id: PersonId, ctx: CtxDep) -> Any:
     """Kinships naming the person, on either side, in every state."""
 
     def work(s: Session, actor: Actor) -> list[S.KinshipOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         ctx.log_access(s, actor, person_id, "kinships")
         return [S.KinshipOut.of(k) for k in kinships_of(s, person_id)]
 
@@ -81,7 +81,7 @@ def name_beneficiary(person_id: PersonId, body: S.BeneficiaryIn, ctx: CtxDep) ->
     """Name (or with null, clear) the verified relative who receives the coins on death."""
 
     def work(s: Session, actor: Actor) -> S.PersonOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         person = people.name_beneficiary(
             s, actor=actor, person_id=person_id, beneficiary_id=body.beneficiary_id
         )
@@ -100,7 +100,7 @@ def add_qualification(person_id: PersonId, body: S.QualificationIn, ctx: CtxDep)
     """Declare a professional qualification; it counts once a station verifies it."""
 
     def work(s: Session, actor: Actor) -> S.QualificationOut:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         return S.QualificationOut.of(
             people.add_qualification(
                 s,

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.api import scope
 from timebank.api.context import CtxDep, Idem, IdemRequired
 from timebank.api.pagination import Page, PageParams, encode, page_params, paginate
 from timebank.api.routes.common import router
 from timebank.api.schemas import supervision as S
 from timebank.api.types import MAX_ID
+from timebank.auth import scope as auth_scope
 from timebank.clock import LOCAL_TZ
 from timebank.errors import InvalidInput, NotFound
 from timebank.people.models import Organisation, Person
@@ -65,14 +65,14 @@ def _district(actor: Actor, asked: str | None) -> str | None:
 def _alert(s: Session, actor: Actor, alert_id: int) -> Alert:
     found = s.get(Alert, alert_id)
     # An alert of no district (a station's, unplaced) is the city's to see.
-    if found is None or not scope.sees_district(actor, found.district_code or ""):
+    if found is None or not auth_scope.sees_district(actor, found.district_code or ""):
         raise NotFound(f"no alert {alert_id}", field="alert_id")
     return found
 
 
 def _case(s: Session, actor: Actor, case_id: int) -> Case:
     found = s.get(Case, case_id)
-    if found is None or not scope.sees_district(actor, found.district_code):
+    if found is None or not auth_scope.sees_district(actor, found.district_code):
         raise NotFound(f"no case {case_id}", field="case_id")
     return found
 

@@ -11,14 +11,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
-from timebank.api import scope
 from timebank.api.context import CtxDep, Idem
 from timebank.api.pagination import Page, PageParams, page_params, paginate
 from timebank.api.routes.common import policy, router
 from timebank.api.schemas import care as S
 from timebank.api.types import MAX_ID
 from timebank.care import assign, codes, offline, visits
+from timebank.care import queries as care_queries
 from timebank.care.models import Visit
+from timebank.people import queries as people_queries
 
 api = router("visits")
 VisitId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -32,7 +33,7 @@ def person_visits(
     """Visits the person made (as volunteer) or received (as elder)."""
 
     def work(s: Session, actor: Actor) -> Page[S.VisitOut]:
-        scope.person(s, actor, person_id)
+        people_queries.person(s, actor, person_id)
         query = select(Visit).where(
             or_(Visit.volunteer_id == person_id, Visit.elder_id == person_id)
         )
@@ -46,7 +47,7 @@ def check_in_code(person_id: PersonId, ctx: CtxDep, qr: bool = False) -> Any:
     """The elder's current check-in code (changes every minute), optionally as a QR SVG."""
 
     def work(s: Session, actor: Actor) -> S.CodeOut:
-        elder = scope.person(s, actor, person_id)
+        elder = people_queries.person(s, actor, person_id)
         if actor.role.value == "station":
             ctx.log_access(s, actor, elder.id, "check_in_code")
         code = codes.current_code(s, elder_id=elder.id, at=ctx.now)
@@ -62,7 +63,7 @@ def check_in_code(person_id: PersonId, ctx: CtxDep, qr: bool = False) -> Any:
 
 @api.get("/visits/{visit_id}", response_model=S.VisitOut)
 def get_visit(visit_id: VisitId, ctx: CtxDep) -> Any:
-    return ctx.read(lambda s, actor: S.VisitOut.of(scope.visit(s, actor, visit_id)))
+    return ctx.read(lambda s, actor: S.VisitOut.of(care_queries.visit(s, actor, visit_id)))
 
 
 @api.post("/visits/{visit_id}/check-in", response_model=S.VisitOut)

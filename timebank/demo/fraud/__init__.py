@@ -19,15 +19,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from timebank.care.models import Visit
-from timebank.errors import Conflict
-from timebank.ledger.models import Transfer
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import epoch
 from timebank.demo.fraud import people, stations, transfers
 from timebank.demo.fraud import visits as pv
 from timebank.demo.fraud.world import load_world
 from timebank.demo.fraud.write import credit_visits, insert_visits
 from timebank.demo.synth import Label, Rates
+from timebank.errors import Conflict
+from timebank.ledger.models import Transfer
+from timebank.supervision.detection.epoch import epoch
+from timebank.supervision.detection.facts import Rule
 
 __all__ = ["Planted", "Rates", "inject_fraud"]
 

@@ -8,16 +8,16 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from timebank.actors import SYSTEM
+from timebank.demo.fraud.world import World, local_at
+from timebank.demo.fraud.write import PlannedVisit
+from timebank.demo.synth import Label
 from timebank.errors import Conflict
 from timebank.ledger import services as ledger
 from timebank.people.idcard import make_id_number
 from timebank.people.models import Person
 from timebank.people.registration import register_person
-from timebank.supervision.detection.facts import Rule
 from timebank.supervision.detection.epoch import from_epoch
-from timebank.demo.fraud.world import World, local_at
-from timebank.demo.fraud.write import PlannedVisit
-from timebank.demo.synth import Label
+from timebank.supervision.detection.facts import Rule
 
 SPAN_DAYS = 45  # planted collusion happens inside the detectors' windows
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import local_month, local_month_label
 from timebank.demo.fraud.visits import EVENING_END
 from timebank.demo.fraud.world import DAY, OFFSET, World, local_at
 from timebank.demo.fraud.write import PlannedVisit
 from timebank.demo.synth import Label
+from timebank.supervision.detection.epoch import local_month, local_month_label
+from timebank.supervision.detection.facts import Rule
 
 BUSY_MONTH = 40  # records a station-month needs before it is planted on
 

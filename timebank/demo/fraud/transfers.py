@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from timebank.ledger.core import TransferSpec, post_transfers
-from timebank.ledger.models import POOL_ID, REDEMPTION_ID, Account
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import from_epoch
 from timebank.demo.fraud.world import DAY, World, local_at
 from timebank.demo.synth import Label
+from timebank.ledger.core import TransferSpec, post_transfers
+from timebank.ledger.models import POOL_ID, REDEMPTION_ID, Account
+from timebank.supervision.detection.epoch import from_epoch
+from timebank.supervision.detection.facts import Rule
 
 HOUR = 3600
 

@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.geodesy import haversine_m
 from timebank.demo.fraud.world import KM_LAT, KM_LON, OFFSET, World, local_at, local_day
 from timebank.demo.fraud.write import PlannedVisit
 from timebank.demo.synth import Label
+from timebank.geodesy import haversine_m
+from timebank.supervision.detection.facts import Rule
 
 EVENING_END = 21 * 60 + 45  # honest visits end by then; the night starts at 22:00
 

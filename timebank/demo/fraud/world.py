@@ -17,14 +17,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from timebank.catalog.models import ServiceItem
+from timebank.demo.fraud.write import PlannedVisit
 from timebank.ledger.models import Account
 from timebank.people.models import Person
-from timebank.policy import Policy, load_policy
+from timebank.policy import Policy
+from timebank.policy_store import load_policy
 from timebank.supervision import repository
 from timebank.supervision.detection.params import DEFAULT_PARAMS
-from timebank.demo.fraud.write import PlannedVisit
 from timebank.supervision.detection.rules.single_visit import duration_baseline
-from timebank.supervision.detection.tables import DONATION, GIFT, REDEMPTION, TransferTable, VisitTable
+from timebank.supervision.detection.tables import (
+    DONATION,
+    GIFT,
+    REDEMPTION,
+    TransferTable,
+    VisitTable,
+)
 
 DAY, OFFSET = 86_400, 8 * 3600
 OLD_DAYS = 60  # accounts at least this old are planted on (a new one is its own pattern)

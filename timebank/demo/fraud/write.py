@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from timebank.clock import local_date
 from timebank.ledger.core import TransferSpec, post_transfers
 from timebank.ledger.models import ISSUANCE_ID, Account
-from timebank.supervision.detection.facts import Rule
 from timebank.supervision.detection.epoch import from_epoch
+from timebank.supervision.detection.facts import Rule
 
 _BATCH = 5000
 

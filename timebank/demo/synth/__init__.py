@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from timebank.supervision.detection.facts import Rule
 from timebank.demo.synth import inject_people, inject_stations, inject_transfers
 from timebank.demo.synth import inject_visits as iv
 from timebank.demo.synth.builder import CityBuilder, Label, SynthCity
 from timebank.demo.synth.honest import add_honest_transfers, add_honest_visits
+from timebank.supervision.detection.facts import Rule
 
 __all__ = ["Label", "Rates", "SynthCity", "make_city", "make_honest_city"]
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import I64, local_day
 from timebank.demo.synth import city
+from timebank.supervision.detection.epoch import I64, local_day
+from timebank.supervision.detection.facts import Rule
 from timebank.supervision.detection.tables import NO_DEVICE, AccountTable, TransferTable, VisitTable
 
 Label = tuple[Rule, str, str]  # (rule, subject_kind, subject_id) of one injected instance

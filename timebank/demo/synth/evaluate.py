@@ -6,8 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from timebank.supervision.detection.facts import Alert, Rule
 from timebank.demo.synth.builder import Label
+from timebank.supervision.detection.facts import Alert, Rule
 
 
 @dataclass(frozen=True)

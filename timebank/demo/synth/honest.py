@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.epoch import DAY_S
 from timebank.demo.synth import city
 from timebank.demo.synth.builder import CityBuilder
+from timebank.supervision.detection.epoch import DAY_S
 from timebank.supervision.detection.tables import DONATION, GIFT, REDEMPTION
 
 SPRING_FESTIVAL_DAY = 40  # 2024-02-10

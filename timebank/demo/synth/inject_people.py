@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import DAY_S
 from timebank.demo.synth import city
 from timebank.demo.synth.builder import CityBuilder
 from timebank.demo.synth.inject_visits import old_volunteers
+from timebank.supervision.detection.epoch import DAY_S
+from timebank.supervision.detection.facts import Rule
 
 
 class _Batch:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import I64, local_month, local_month_label
 from timebank.demo.synth import city
 from timebank.demo.synth.builder import CityBuilder
 from timebank.demo.synth.inject_visits import minutes_for, old_volunteers
+from timebank.supervision.detection.epoch import I64, local_month, local_month_label
+from timebank.supervision.detection.facts import Rule
 from timebank.supervision.detection.tables import NO_DEVICE
 
 

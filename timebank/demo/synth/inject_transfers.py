@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.supervision.detection.epoch import DAY_S
 from timebank.demo.synth import city
 from timebank.demo.synth.builder import CityBuilder
+from timebank.supervision.detection.epoch import DAY_S
+from timebank.supervision.detection.facts import Rule
 from timebank.supervision.detection.tables import DONATION, GIFT, REDEMPTION
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Rule
-from timebank.geodesy import haversine_m
-from timebank.supervision.detection.epoch import I64
 from timebank.demo.synth import city
 from timebank.demo.synth.builder import CityBuilder
+from timebank.geodesy import haversine_m
+from timebank.supervision.detection.epoch import I64
+from timebank.supervision.detection.facts import Rule
 from timebank.supervision.detection.tables import NO_DEVICE
 
 OLD = 60 * 86_400  # accounts at least this old before the year are used for planting

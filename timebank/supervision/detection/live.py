@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Account, Alert, Donation, Gift, Redemption, Visit, dedupe
+from timebank.supervision.detection.facts import (
+    Account,
+    Alert,
+    Donation,
+    Gift,
+    Redemption,
+    Visit,
+    dedupe,
+)
 from timebank.supervision.detection.params import DEFAULT_PARAMS, DetectorParams
 from timebank.supervision.detection.rules import graph, schedule, single_visit, transfers
 from timebank.supervision.detection.tables import (

@@ -11,8 +11,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Account, Donation, Gift, Redemption, Visit
 from timebank.supervision.detection.epoch import I64, from_epoch
+from timebank.supervision.detection.facts import Account, Donation, Gift, Redemption, Visit
 from timebank.supervision.detection.live import TransferContext, VisitContext
 from timebank.supervision.detection.params import DEFAULT_PARAMS, DetectorParams
 from timebank.supervision.detection.tables import (

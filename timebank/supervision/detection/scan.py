@@ -14,7 +14,13 @@ from functools import partial
 from timebank.supervision.detection.facts import Alert, Rule, dedupe
 from timebank.supervision.detection.params import DEFAULT_PARAMS, DetectorParams
 from timebank.supervision.detection.rules import graph, schedule, single_visit, stations, transfers
-from timebank.supervision.detection.tables import DONATION, GIFT, AccountTable, TransferTable, VisitTable
+from timebank.supervision.detection.tables import (
+    DONATION,
+    GIFT,
+    AccountTable,
+    TransferTable,
+    VisitTable,
+)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any, Self
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Account, Donation, Gift, Redemption, Visit
 from timebank.supervision.detection.epoch import F64, I64, epoch, from_epoch
+from timebank.supervision.detection.facts import Account, Donation, Gift, Redemption, Visit
 
 NO_DEVICE = -1
 UNKNOWN = np.iinfo(np.int64).min  # created_at of an account we were not told about

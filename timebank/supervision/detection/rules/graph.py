@@ -14,8 +14,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.epoch import I64, iso
+from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.rules.common import split_by
 from timebank.supervision.detection.tables import VisitTable

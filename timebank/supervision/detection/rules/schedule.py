@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.geodesy import haversine_m
 from timebank.supervision.detection.epoch import iso, local_day, local_day_label
+from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.params import DetectorParams
-from timebank.supervision.detection.rules.common import by_volunteer_then_start, group_starts, visit_evidence
+from timebank.supervision.detection.rules.common import (
+    by_volunteer_then_start,
+    group_starts,
+    visit_evidence,
+)
 from timebank.supervision.detection.tables import UNKNOWN, AccountTable, VisitTable
 
 _GROUP_SHIFT = 34  # 2**34 s is 544 years: room for any time offset below the group bits

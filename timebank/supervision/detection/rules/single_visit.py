@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.geodesy import haversine_m
 from timebank.supervision.detection.epoch import night_seconds
+from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.rules.common import flagged, split_by, visit_evidence
 from timebank.supervision.detection.tables import NO_DEVICE, VisitTable

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.epoch import local_month, local_month_label
+from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.tables import VisitTable
 

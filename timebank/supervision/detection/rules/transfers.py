@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.epoch import I64, iso
+from timebank.supervision.detection.facts import Alert, Rule, make_alert, severity
 from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.tables import DONATION, GIFT, REDEMPTION, TransferTable
 

@@ -1,0 +1,96 @@
+"""The composition root: the one place that knows every part. It builds the services, installs
+the JSON API and the web pages on one ASGI application, and registers what acts on committed
+domain events (today the supervision write-time checks). Nothing imports this module but the
+entry points: ``uvicorn timebank.app:create_app --factory`` (what ``timebank serve`` runs) and
+the tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+import anyio.to_thread
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from timebank.api.app import OPENAPI, install_api
+from timebank.api.middleware import LimitsAndHeaders
+from timebank.auth.notify import Notifier, OutboxNotifier
+from timebank.auth.passwords import Passwords, make_hasher
+from timebank.clock import Clock, SystemClock
+from timebank.config import Settings, get_settings
+from timebank.db import make_engine, make_session_factory, transaction
+from timebank.domain_events import Event
+from timebank.services import Services
+from timebank.supervision import services as supervision
+from timebank.web.routes import mount_static, web_router
+
+
+def supervise_committed(services: Services, events: Sequence[Event], at: datetime) -> None:
+    """The write-time fraud checks of what a request committed."""
+    supervision.deliver(services.factory, events, at=at, notifier=services.notifier)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    passwords: Passwords | None = None,
+) -> Services:
+    engine = engine or make_engine(
+        settings.database_url,
+        **(
+            {}
+            if settings.is_sqlite
+            else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+        ),
+    )
+    return Services(
+        settings=settings,
+        factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        passwords=passwords or Passwords(make_hasher(fast=settings.env == "test")),
+        notifier=notifier or OutboxNotifier(),
+        listeners=(supervise_committed,),
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    passwords: Passwords | None = None,
+) -> FastAPI:
+    """The whole site: the API under /api/v1, the pages at /, health at /healthz."""
+    settings = settings or get_settings()
+    services = build_services(
+        settings, engine=engine, clock=clock, notifier=notifier, passwords=passwords
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on AnyIO's thread pool; size it to the connection pool.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
+    app = FastAPI(lifespan=lifespan, **OPENAPI)  # type: ignore[arg-type]
+    app.state.settings, app.state.session_factory = settings, services.factory
+    app.state.services = services
+    install_api(app, settings)
+    app.add_middleware(LimitsAndHeaders, slots=settings.worker_threads)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        with transaction(services.factory) as s:
+            s.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    app.include_router(web_router)
+    mount_static(app)
+    return app
