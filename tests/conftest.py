@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -21,6 +22,11 @@ from sqlalchemy.orm import Session
 from timebank.clock import LOCAL_TZ, FixedClock
 from timebank.db import make_engine
 from timebank.migrate import upgrade
+
+# No Hypothesis deadline: a per-example time limit is a timed assertion, and this machine's
+# timings are noisy (speed is measured in bench/, as ratios, never in tests).
+settings.register_profile("timebank", deadline=None)
+settings.load_profile("timebank")
 
 PG_SERVER = os.environ.get(
     "TIMEBANK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -13,8 +13,8 @@ from timebank.care.stations import require_trusted_station
 from timebank.db import Base, BigId, UTCDateTime
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from timebank.ledger import rules
-from timebank.ledger.core import TransferSpec, post_transfers
-from timebank.ledger.models import REDEMPTION_ID, Transfer
+from timebank.ledger import services as ledger
+from timebank.ledger.models import Transfer
 from timebank.ledger.services import account_of, settle_holds
 from timebank.people.models import Organisation, Person
 from timebank.policy import Policy
@@ -82,20 +82,12 @@ def apply_for_admission(
             f"(has {earned.service_minutes // 60} h and {(earned.balance - earned.pending) // 60})",
             rule="admission_10000",
         )
-    [hold] = post_transfers(
+    hold = ledger.hold_for_admission(
         session,
-        [
-            TransferSpec(
-                key=key,
-                kind="admission",
-                phase="pending",
-                debit_account_id=earned.id,
-                credit_account_id=REDEMPTION_ID,
-                amount=policy.admission_balance_minutes,
-                reference=f"admission:person:{person_id}",
-            )
-        ],
-        actor=actor.label,
+        actor=actor,
+        key=key,
+        person_id=person_id,
+        amount=policy.admission_balance_minutes,
         at=at,
     )
     app = AdmissionApplication(

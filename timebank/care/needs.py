@@ -18,7 +18,7 @@ from timebank.clock import local_date
 from timebank.errors import InsufficientBalance, InvalidInput, NotFound, RuleViolation
 from timebank.ledger import rules as coin_rules
 from timebank.ledger import services as ledger
-from timebank.ledger.models import POOL_ID, Account, Transfer
+from timebank.ledger.models import POOL_ID, Account
 from timebank.people.kinship import verified_relation
 from timebank.people.models import Person
 from timebank.people.repository import get_person
@@ -78,11 +78,6 @@ def _validate(req: NeedRequest, elder: Person, at: datetime, policy: Policy) -> 
         raise InvalidInput("an address with coordinates is required", field="address")
 
 
-def _usable(session: Session, payer_id: int) -> int:
-    accounts = session.execute(select(Account).where(Account.person_id == payer_id)).scalars().all()
-    return sum(a.balance - a.pending for a in accounts)
-
-
 def publish_need(
     session: Session, *, actor: Actor, request: NeedRequest, policy: Policy, at: datetime
 ) -> list[Need]:
@@ -116,9 +111,9 @@ def publish_need(
             raise InsufficientBalance(
                 "the donation pool cannot cover this need", rule="pool_balance"
             )
-    elif _usable(session, payer.id) < total:
+    elif (usable := ledger.usable_balance(session, person_id=payer.id)) < total:
         raise InsufficientBalance(
-            f"the usable balance ({_usable(session, payer.id)} min) does not cover {total} min",
+            f"the usable balance ({usable} min) does not cover {total} min",
             rule="need_balance",
             field="expected_minutes",
         )
@@ -175,18 +170,7 @@ def move(need: Need, new: str, at: datetime) -> None:
 
 def open_holds(session: Session, need_id: int) -> list[int]:
     """The need's pending holds that are not yet posted or voided."""
-    resolved = select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
-    return list(
-        session.execute(
-            select(Transfer.id)
-            .where(
-                Transfer.reference == f"need:{need_id}",
-                Transfer.phase == "pending",
-                Transfer.id.not_in(resolved),
-            )
-            .order_by(Transfer.id)
-        ).scalars()
-    )
+    return ledger.open_holds(session, reference=f"need:{need_id}")
 
 
 def review_need(

@@ -403,6 +403,47 @@ def hold_for_care(
     return post_transfers(session, specs, actor=actor.label, at=at)
 
 
+def hold_for_admission(
+    session: Session, *, actor: Actor, key: str, person_id: int, amount: int, at: datetime
+) -> Posted:
+    """Hold own-earned coins while an application to a public care home (the 10,000 rule) is
+    decided: posted if it is approved, voided if it is rejected or withdrawn."""
+    earned = account_of(session, person_id, "earned")
+    spec = TransferSpec(
+        key=key,
+        kind="admission",
+        phase="pending",
+        debit_account_id=earned.id,
+        credit_account_id=REDEMPTION_ID,
+        amount=check_amount(amount),
+        reference=f"admission:person:{person_id}",
+    )
+    return post_transfers(session, [spec], actor=actor.label, at=at)[0]
+
+
+def usable_balance(session: Session, *, person_id: int) -> int:
+    """What a person can spend or hold now: both accounts' balances less what is held."""
+    accounts = session.execute(select(Account).where(Account.person_id == person_id)).scalars()
+    return sum(a.balance - a.pending for a in accounts)
+
+
+def open_holds(session: Session, *, reference: str) -> list[int]:
+    """The pending holds made for ``reference`` (e.g. ``need:42``) that are neither posted nor
+    voided yet, oldest first."""
+    resolved = select(Transfer.pending_id).where(Transfer.pending_id.is_not(None))
+    return list(
+        session.execute(
+            select(Transfer.id)
+            .where(
+                Transfer.reference == reference,
+                Transfer.phase == "pending",
+                Transfer.id.not_in(resolved),
+            )
+            .order_by(Transfer.id)
+        ).scalars()
+    )
+
+
 def hold_from_pool(
     session: Session, *, actor: Actor, key: str, amount: int, reference: str, at: datetime
 ) -> Posted:
