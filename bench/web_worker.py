@@ -2,13 +2,16 @@
 build the application, and the resident memory after both — each in a fresh interpreter,
 ``--runs`` times (medians). Run from the repository root: ``.venv/bin/python bench/web_worker.py``.
 
-``--heavy`` also lists which heavy packages (numpy, scipy, OR-Tools, pandas) the worker and a
-sign-in-only import (``timebank.people.services``) load."""
+It also lists which heavy packages (numpy, scipy, OR-Tools, pandas) the worker and a
+sign-in-only import (``timebank.people.services``) load. To compare with an older checkout in
+the same run: ``PYTHONPATH=../old python bench/web_worker.py --module timebank.api.asgi
+--build pass`` (before the composition root, the app was built on import)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -33,7 +36,11 @@ def probe(module: str, build: str) -> dict[str, Any]:
         check=True,
         capture_output=True,
         text=True,
-        env={"TIMEBANK_DATABASE_URL": "sqlite://", "PATH": ""},
+        env={
+            "TIMEBANK_DATABASE_URL": "sqlite://",
+            # another checkout (e.g. the previous version) to compare against, if given
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        },
     )
     found: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return found
