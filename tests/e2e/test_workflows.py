@@ -48,7 +48,7 @@ def _visit_for_the_demo_pair(start: datetime, *, served: bool) -> int:
     from timebank.care.stations import station_for
     from timebank.catalog.models import ServiceItem
     from timebank.people.models import Person
-    from timebank.policy import load_policy
+    from timebank.policy_store import load_policy
 
     elder, volunteer = person_id_of("elder"), person_id_of("volunteer")
     published = start - timedelta(days=1)
@@ -159,7 +159,8 @@ def admission_threshold(minutes: int) -> Iterator[None]:
     """The city lowers the 10,000-hour rule for the test (a policy parameter), then restores.
     (The demo volunteer's own hours depend on the demo and the journeys before this test, so
     the threshold is a minute: any volunteer with some service and coins qualifies.)"""
-    from timebank.policy import Policy, set_policy
+    from timebank.policy import Policy
+    from timebank.policy_store import set_policy
 
     keys = ("admission_service_minutes", "admission_balance_minutes")
     low = {k: minutes for k in keys}
