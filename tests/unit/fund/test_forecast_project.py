@@ -68,7 +68,9 @@ def assert_conserved(p: Projection, state: CityState) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(cities(), st.sampled_from(sorted(BUILTIN)), st.integers(0, 2**32 - 1))
-def test_coins_are_conserved_and_nothing_goes_negative(city, name, seed) -> None:  # type: ignore[no-untyped-def]
+def test_coins_are_conserved_and_nothing_goes_negative(
+    city: tuple[CityState, Rates], name: str, seed: int
+) -> None:
     state, rates = city
     for runs in (None, 7):
         p = project(state, rates, LIFE, BUILTIN[name], years=12, runs=runs, seed=seed)
@@ -82,7 +84,9 @@ def test_coins_are_conserved_and_nothing_goes_negative(city, name, seed) -> None
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 99), st.integers(1, 5_000), st.integers(0, 2**32 - 1))
-def test_survivors_never_exceed_the_cohort_and_follow_the_life_table(age, n, seed) -> None:  # type: ignore[no-untyped-def]
+def test_survivors_never_exceed_the_cohort_and_follow_the_life_table(
+    age: int, n: int, seed: int
+) -> None:
     """One cohort, nobody joining: its holders only shrink, and in expectation they follow
     the life table's survival exactly."""
     people = np.zeros(101)
@@ -109,7 +113,7 @@ def city() -> tuple[CityState, Rates]:
     return history.state_at(5), fit_rates(history, LIFE)
 
 
-def test_bands_are_ordered_and_runs_deterministic_for_a_seed(city) -> None:  # type: ignore[no-untyped-def]
+def test_bands_are_ordered_and_runs_deterministic_for_a_seed(city: tuple[CityState, Rates]) -> None:
     state, rates = city
     a = project(state, rates, LIFE, years=30, runs=200, seed=11)
     b = project(state, rates, LIFE, years=30, runs=200, seed=11)
@@ -122,7 +126,7 @@ def test_bands_are_ordered_and_runs_deterministic_for_a_seed(city) -> None:  # t
         assert not np.array_equal(a.series(name), c.series(name))
 
 
-def test_monte_carlo_centres_on_the_expected_projection(city) -> None:  # type: ignore[no-untyped-def]
+def test_monte_carlo_centres_on_the_expected_projection(city: tuple[CityState, Rates]) -> None:
     state, rates = city
     no_rate_noise = BASELINE.with_overrides(rate_sd_run=0.0, rate_sd_year=0.0)
     mean = project(state, rates, LIFE, no_rate_noise, years=20, runs=300, seed=5)
@@ -131,10 +135,10 @@ def test_monte_carlo_centres_on_the_expected_projection(city) -> None:  # type: 
         np.testing.assert_allclose(mean.series(name).mean(0), exp.series(name)[0], rtol=0.01)
 
 
-def test_scenarios_move_the_forecast_the_way_their_names_say(city) -> None:  # type: ignore[no-untyped-def]
+def test_scenarios_move_the_forecast_the_way_their_names_say(city: tuple[CityState, Rates]) -> None:
     state, rates = city
 
-    def run(name: str):  # type: ignore[no-untyped-def]
+    def run(name: str) -> Projection:
         return project(state, rates, LIFE, BUILTIN[name], years=30, runs=None)
 
     base, halves, doubles, older = (
@@ -149,7 +153,9 @@ def test_scenarios_move_the_forecast_the_way_their_names_say(city) -> None:  # t
     assert older.bequeathed_hours[0, -1] < base.bequeathed_hours[0, -1]  # people live longer
 
 
-def test_fund_needed_is_floor_times_liability_at_the_years_price(city) -> None:  # type: ignore[no-untyped-def]
+def test_fund_needed_is_floor_times_liability_at_the_years_price(
+    city: tuple[CityState, Rates],
+) -> None:
     state, rates = city
     s = BASELINE.with_overrides(coverage_floor=0.4, price_per_hour_yuan=60, price_growth=0.02)
     p = project(state, rates, LIFE, s, years=5, runs=3, seed=1)
