@@ -3,8 +3,10 @@
 Stations may head their columns in Chinese or English; both map to the same names. What Excel
 and WPS on Chinese Windows write is read as it comes: XLSX; "CSV UTF-8" (UTF-8 with a BOM);
 plain "CSV (逗号分隔)", which is GBK, read as GB18030 (its superset); CRLF line ends. The
-encoding is found by trying UTF-8 strictly, then GB18030: GBK text with Chinese in it is
-practically never valid UTF-8, and a file that starts with a BOM is UTF-8 whatever follows.
+encoding is found by trying UTF-8 strictly, then GB18030: a file that starts with a BOM is UTF-8
+whatever follows, and GBK text is rarely valid UTF-8 — a Chinese header row never is. The rare
+short GBK text that is (谢谢 reads as "лл") decodes to letters but no Chinese character, and
+is then read as GB18030.
 
 Messages are Chinese and name the row (the catalogue ids of ``timebank/web/translations``;
 ``details["message_id"]`` and the other details let a page show them in English).
@@ -57,12 +59,20 @@ def _line_of(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
 
 
+def _maybe_gbk(text: str) -> bool:
+    """Valid UTF-8 with letters of U+0080–U+07FF (Latin, Greek, Cyrillic…) but no Chinese at all
+    is more likely short GBK text that happens to be valid UTF-8: 谢谢 is D0 BB D0 BB, "лл"."""
+    return any(ord(c) > 0x7F for c in text) and all(ord(c) < 0x800 for c in text)
+
+
 def decode_csv(data: bytes) -> str:
     """The text of a CSV file in UTF-8 (with or without a BOM) or GB18030/GBK."""
     bom = data.startswith(UTF8_BOM)
     body = data[len(UTF8_BOM) :] if bom else data
     try:
-        return body.decode("utf-8")
+        text = body.decode("utf-8")
+        if bom or not _maybe_gbk(text):
+            return text
     except UnicodeDecodeError as exc:
         if bom:
             raise _invalid("encoding", row=_line_of(body, exc.start)) from exc
