@@ -99,7 +99,8 @@ def test_statement_by_id_number_and_bad_person(
     ids = seeded(fresh_engine, clock)
     out = tmp_path / "s.csv"
     timebank("ledger", "statement", str(ids["elder_idn"]), "--out", str(out), url=url, check=True)
-    lines = out.read_text(encoding="utf-8").splitlines()
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads it as UTF-8
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("transfer,") and len(lines) == 3  # header + 2 days of credits
     assert "服务存入" in lines[1]
     for bad in ("999999", "110101194403070021"):

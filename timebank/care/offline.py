@@ -1,10 +1,17 @@
 """Paper records (source=offline): a station enters visits done without the app; a second
-station user approves each before anything is credited (DESIGN §2 Services)."""
+station user approves each before anything is credited (DESIGN §2 Services).
+
+Row errors are Chinese and name the row and the column as the spreadsheet heads it
+(``RowError.message``); ``words``/``values`` are the catalogue id and placeholders of the
+problem, for showing it in English (``timebank/web/translations/en.json``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from dataclasses import field as _field  # RowError has an attribute named field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +26,7 @@ from timebank.catalog.models import ServiceItem
 from timebank.clock import LOCAL_TZ, local_date
 from timebank.errors import InvalidInput, PermissionDenied, RuleViolation
 from timebank.ledger import services as ledger
+from timebank.people import idcard
 from timebank.people.crypto import PiiVault
 from timebank.people.models import Person
 from timebank.people.repository import find_by_id_number
@@ -27,7 +35,45 @@ from timebank.people.services import serving_refusals
 from timebank.policy import Policy
 
 COLUMNS = ("volunteer_id_number", "elder_id_number", "item_code", "start", "end", "note")
+# How a station's spreadsheet heads the columns; errors name them so.
+COLUMN_WORDS = {
+    "volunteer_id_number": "志愿者身份证号",
+    "elder_id_number": "老人身份证号",
+    "item_code": "服务项目",
+    "start": "开始时间",
+    "end": "结束时间",
+    "note": "备注",
+    "-": "整个文件",
+}
 MAX_ROWS = 5000
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",  # Excel on Chinese Windows writes 2026/3/2 9:30 into a CSV
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+)
+
+# Message ids (Chinese); the English is in timebank/web/translations/en.json.
+ROW_MESSAGE = "第 {row} 行「{column}」：{problem}"
+MESSAGES = {
+    "too_many": "一个文件最多 {n} 行",
+    "empty": "没有填写",
+    "time": "“{text}”不是像 2026-03-02 09:30 这样的时间",
+    "unknown_person": "没有登记过这个身份证号的人",
+    "excel_number": (
+        "身份证号被 Excel 当成了数字（{text}），后几位已经丢失：请把这一列设成“文本”格式，"
+        "重新填写身份证号"
+    ),
+    "item": "没有这个代码的服务项目，或者已经停用",
+    "end": "结束时间要晚于开始时间，并且不超过 12 小时",
+    "future": "时间还没到",
+    "district": "这位老人住在别的区",
+    "may_not_serve": "这位志愿者现在不能服务：{reasons}",
+    "self": "志愿者不能为自己服务",
+    "note": "备注超过 500 字",
+}
 
 
 @dataclass(frozen=True)
@@ -44,7 +90,44 @@ class PaperRecord:
 class RowError:
     row: int  # 1-based data row, as people count in a spreadsheet (header is row 1 → data 2…)
     field: str
-    message: str
+    words: str  # the problem: a message id (Chinese) with ``values`` for its placeholders
+    values: dict[str, Any] = _field(default_factory=dict)
+
+    @property
+    def column(self) -> str:
+        return COLUMN_WORDS.get(self.field, self.field)
+
+    @property
+    def problem(self) -> str:
+        return self.words.format(**self.values) if self.values else self.words
+
+    @property
+    def message(self) -> str:
+        return ROW_MESSAGE.format(row=self.row, column=self.column, problem=self.problem)
+
+
+def _row_error(row: int, name: str, key: str, **values: Any) -> RowError:
+    return RowError(row, name, MESSAGES[key], values)
+
+
+def _id_error(row: int, name: str, exc: InvalidInput) -> RowError:
+    if "suggested" in exc.details:
+        # Import reports are kept as API responses: they never hold a whole ID number.
+        return RowError(row, name, idcard.MESSAGES["old_form"])
+    template = exc.details.get("message_id", exc.message)
+    values = {k: v for k, v in exc.details.items() if k not in ("problem", "message_id")}
+    return RowError(row, name, template, values)
+
+
+def _id_text(value: object) -> str | None:
+    """The ID number in a cell, or None when a spreadsheet turned it into a rounded number."""
+    if isinstance(value, float):
+        return None
+    text = str(value).strip()
+    # "1.10105E+17": a CSV saved from a column Excel took for numbers.
+    if "E+" in text.upper() and text.upper().replace("E+", "").replace(".", "").isdigit():
+        return None
+    return text
 
 
 @dataclass
@@ -58,12 +141,12 @@ def _local(value: object, row: int, name: str, errors: list[RowError]) -> dateti
     if isinstance(value, datetime):
         return value.replace(tzinfo=LOCAL_TZ) if value.tzinfo is None else value
     text = str(value or "").strip()
-    for fmt in ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%dT%H:%M"):
+    for fmt in TIME_FORMATS:
         try:
             return datetime.strptime(text, fmt).replace(tzinfo=LOCAL_TZ)
         except ValueError:
             continue
-    errors.append(RowError(row, name, f"'{text}' is not a time like 2026-03-02 09:30"))
+    errors.append(_row_error(row, name, "time", text=text))
     return None
 
 
@@ -80,50 +163,56 @@ def validate_rows(
     """Check every row and say what is wrong with each, naming row and field; write nothing."""
     report = ImportReport()
     if len(rows) > MAX_ROWS:
-        report.errors.append(RowError(first_row, "-", f"at most {MAX_ROWS} rows per file"))
+        report.errors.append(_row_error(first_row, "-", "too_many", n=MAX_ROWS))
         return report
     items = {i.code: i for i in session.execute(select(ServiceItem)).scalars()}
     for offset, raw in enumerate(rows):
         row, errors = int(str(raw.get("_row") or first_row + offset)), []
         missing = [c for c in COLUMNS[:5] if not str(raw.get(c) or "").strip()]
         for name in missing:
-            errors.append(RowError(row, name, "is empty"))
+            errors.append(_row_error(row, name, "empty"))
         people: dict[str, Person | None] = {}
         for name in ("volunteer_id_number", "elder_id_number"):
             if name in missing:
                 continue
+            text = _id_text(raw[name])
+            if text is None:
+                errors.append(_row_error(row, name, "excel_number", text=raw[name]))
+                continue
             try:
-                people[name] = find_by_id_number(session, str(raw[name]).strip(), vault=vault)
+                people[name] = find_by_id_number(session, text, vault=vault)
             except InvalidInput as exc:
-                errors.append(RowError(row, name, exc.message))
+                errors.append(_id_error(row, name, exc))
                 continue
             if people[name] is None:
-                errors.append(RowError(row, name, "no registered person has this ID number"))
+                errors.append(_row_error(row, name, "unknown_person"))
         item = items.get(str(raw.get("item_code") or "").strip())
         if "item_code" not in missing and (item is None or not item.active):
-            errors.append(RowError(row, "item_code", "no active service item with this code"))
+            errors.append(_row_error(row, "item_code", "item"))
         start = None if "start" in missing else _local(raw["start"], row, "start", errors)
         end = None if "end" in missing else _local(raw["end"], row, "end", errors)
         if start and end and not (start < end <= start + timedelta(hours=12)):
-            errors.append(RowError(row, "end", "must be after start, within 12 hours"))
+            errors.append(_row_error(row, "end", "end"))
         if start and start > at:
-            errors.append(RowError(row, "start", "is in the future"))
+            errors.append(_row_error(row, "start", "future"))
         volunteer, elder = people.get("volunteer_id_number"), people.get("elder_id_number")
         if elder is not None and elder.district_code != station_district:
-            errors.append(RowError(row, "elder_id_number", "the elder lives in another district"))
+            errors.append(_row_error(row, "elder_id_number", "district"))
         if volunteer is not None and start is not None:
             refusals = serving_refusals(
                 session, person_id=volunteer.id, on=local_date(start), policy=policy
             )
             if refusals:
                 errors.append(
-                    RowError(row, "volunteer_id_number", f"may not serve: {', '.join(refusals)}")
+                    _row_error(
+                        row, "volunteer_id_number", "may_not_serve", reasons=", ".join(refusals)
+                    )
                 )
         if volunteer and elder and volunteer.id == elder.id:
-            errors.append(RowError(row, "elder_id_number", "a volunteer cannot serve themselves"))
+            errors.append(_row_error(row, "elder_id_number", "self"))
         note = str(raw.get("note") or "").strip()
         if len(note) > 500:
-            errors.append(RowError(row, "note", "longer than 500 characters"))
+            errors.append(_row_error(row, "note", "note"))
         if errors:
             report.errors.extend(errors)
         elif volunteer and elder and item and start and end:

@@ -61,7 +61,7 @@ def import_visits(
         report = validate_rows(
             session, rows, station_district=actor.district_code, at=now, policy=load_policy(session)
         )
-        problems = [(e.row, e.field, e.message) for e in report.errors]
+        problems = [(e.row, f"{e.column} {e.field}", e.problem) for e in report.errors]
         if problems and not partial:
             return len(rows), 0, problems
         for record in track(report.records, description="entering records", console=console):

@@ -229,7 +229,10 @@ def _person_id(session: Session, person: str) -> int:
 @ledger_app.command("statement")
 def ledger_statement(
     person: Annotated[str, typer.Argument(help="Person id, or 18-digit resident ID number.")],
-    out: Annotated[Path | None, typer.Option(help="Write the CSV here instead of stdout.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the CSV here (UTF-8 with a BOM, for Excel) instead of stdout."),
+    ] = None,
 ) -> None:
     """A person's statement as CSV (每笔时间币流水)."""
     from timebank.ledger.statement import statement, statement_csv
@@ -244,7 +247,8 @@ def ledger_statement(
 
     text = _run(go)
     if out:
-        out.write_text(text, encoding="utf-8")
+        # With a BOM, Excel on Chinese Windows reads the file as UTF-8 (else as GBK: mojibake).
+        out.write_text(text, encoding="utf-8-sig")
         console.print(f"wrote {out}")
     else:
         sys.stdout.write(text)

@@ -5,6 +5,8 @@ falls back to Chinese rather than to a code. ``translations/en.json`` maps id â†
 functional test checks that every id used in the templates and views has an entry.
 Domain errors carry English messages; ``error_words`` turns their ``rule``/``field`` into plain
 Chinese where we have words for them, and otherwise shows the English message marked ``lang=en``.
+A few domain messages are Chinese already (resident IDs, spreadsheet imports): their
+``details["message_id"]`` is the catalogue id and the other details fill its placeholders.
 """
 
 from __future__ import annotations
@@ -130,6 +132,10 @@ FIELD_WORDS = {
 
 def error_words(exc: TimebankError, _: Translate) -> tuple[str, bool]:
     """(message, is_english_fallback) for showing a domain error to a person."""
+    # A domain message written in Chinese names its id and values in ``details``.
+    message_id = exc.details.get("message_id")
+    if isinstance(message_id, str):
+        return _(message_id, **exc.details), False
     words = RULE_WORDS.get(exc.rule or "") or RULE_WORDS.get(exc.code)
     if words is None and exc.field:
         words = FIELD_WORDS.get(exc.field)

@@ -258,7 +258,9 @@ def _row_errors(web: wc.Web, report: offline.ImportReport) -> list[tuple[int, st
         "end": web._("结束时间"),
         "note": web._("备注"),
     }
-    return [(e.row, labels.get(e.field, e.field), e.message) for e in report.errors]
+    return [
+        (e.row, labels.get(e.field, e.field), web._(e.words, **e.values)) for e in report.errors
+    ]
 
 
 @router.post("/paper")
@@ -284,7 +286,11 @@ def paper_entry(
     }
     report = _import(web, [row])
     if report.errors:
-        errors = {e.field: (e.message, True) for e in report.errors if e.field in PAPER_FIELDS}
+        errors = {
+            e.field: (web._(e.words, **e.values), False)
+            for e in report.errors
+            if e.field in PAPER_FIELDS
+        }
         form = {k: v for k, v in row.items() if not k.endswith("id_number")}
         return _paper_page(web, district, status=422, errors=errors, form=form)
     return _paper_page(

@@ -18,6 +18,7 @@ from timebank.actors import Actor, Role
 from timebank.clock import FixedClock
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from timebank.people import divisions, services
+from timebank.people.idcard import make_id_number
 from timebank.people.models import District, Person, Street
 
 
@@ -71,6 +72,38 @@ def test_registration_stores_the_id_encrypted_hashed_and_masked(
         )
         == number
     )
+
+
+@pytest.mark.parametrize("region", ["810000", "820000", "830000"])
+def test_a_residence_permit_holder_registers_in_the_district_they_live_in(
+    session: Session, city: City, region: str
+) -> None:
+    # 港澳台居民居住证: the region code says where the holder is from, not where they live.
+    number = make_id_number(region, born(66, city.today), 37)
+    person = register(session, city, id_number=number, district_code=CHAOYANG, name="陈美玲")
+    assert person.district_code == CHAOYANG
+    assert (person.sex, person.birth_date) == ("M", born(66, city.today))
+    assert person.id_masked == region + "********" + number[-4:]
+    services.record_residency_proof(
+        session,
+        actor=city.other_station,
+        person_id=person.id,
+        kind="residence_permit",
+        reference="居住证",
+        valid_until=city.today.replace(year=city.today.year + 5),
+        at=city.at,
+    )
+    assert services.find_by_id_number(session, number, vault=VAULT) is person
+
+
+def test_an_old_15_digit_id_is_refused_with_the_18_digit_form(session: Session, city: City) -> None:
+    new = fresh_id_number(born(60, city.today))
+    old = new[:6] + new[8:17]
+    with pytest.raises(InvalidInput) as info:
+        register(session, city, id_number=old)
+    assert info.value.field == "id_number"
+    assert info.value.details["suggested"] == new
+    assert new in info.value.message
 
 
 def test_a_resident_id_registers_once(session: Session, city: City) -> None:
