@@ -18,7 +18,7 @@ from timebank.api.schemas.people import PersonOut
 from timebank.auth import codes, login, throttle, tokens, users
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import OutboxMessage, User
-from timebank.auth.phones import normalise_phone
+from timebank.auth.phones import normalise_phone, phone_key
 from timebank.care import enrolment
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput
@@ -59,7 +59,7 @@ def register(body: S.RegisterIn, ctx: CtxDep) -> JSONResponse:
 def verify_phone(body: S.VerifyIn, ctx: CtxDep) -> Any:
     """Answer the SMS code: the account becomes active."""
     svc = ctx.services
-    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, phone_key(body.phone), at=ctx.now)
     outcome: list[Any] = []
 
     def go(s: Session) -> S.UserOut | None:
@@ -109,7 +109,7 @@ def sign_in(body: S.SignInIn, ctx: CtxDep) -> S.TokensOut:
     Five wrong passwords lock the account for 15 minutes."""
     svc = ctx.services
     throttle.hit(svc.factory, throttle.LOGIN_PER_IP, client_ip(ctx), at=ctx.now)
-    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone_key(body.phone), at=ctx.now)
 
     def go(s: Session) -> tuple[Exception | None, tokens.TokenPair | None]:
         if body.grant_type == "otp":
@@ -172,7 +172,7 @@ def open_session(body: S.SessionIn, ctx: CtxDep, response: Response) -> S.Sessio
     POST made with the cookie must carry in X-CSRF-Token."""
     svc = ctx.services
     throttle.hit(svc.factory, throttle.LOGIN_PER_IP, client_ip(ctx), at=ctx.now)
-    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone_key(body.phone), at=ctx.now)
 
     def go(s: Session) -> tuple[Exception | None, tokens.BrowserSession | None]:
         outcome = login.check_password(
@@ -215,7 +215,7 @@ def reset_password(body: S.ResetIn, ctx: CtxDep) -> S.AcceptedOut:
     """Set a new password with a code from POST /auth/codes (purpose "reset"); every existing
     sign-in of the account is revoked."""
     svc = ctx.services
-    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, phone_key(body.phone), at=ctx.now)
     failure: list[Exception] = []
 
     def go(s: Session) -> None:
