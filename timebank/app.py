@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from timebank.api.app import OPENAPI, install_api
 from timebank.api.middleware import LimitsAndHeaders
+from timebank.auth.demo_phones import demo_accounts_present
 from timebank.auth.notify import Notifier, OutboxNotifier
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.clock import Clock, SystemClock
@@ -31,6 +32,23 @@ from timebank.web.routes import mount_static, web_router
 def supervise_committed(services: Services, events: Sequence[Event], at: datetime) -> None:
     """The write-time fraud checks of what a request committed."""
     supervision.deliver(services.factory, events, at=at, notifier=services.notifier)
+
+
+class StartupRefused(RuntimeError):
+    """The configuration or the database is unfit to serve; the message says why."""
+
+
+def refuse_demo_accounts_in_prod(services: Services) -> None:
+    """Production never serves a database holding a demo sign-in: their password is public."""
+    if services.settings.env != "prod":
+        return
+    with transaction(services.factory) as s:
+        found = demo_accounts_present(s)
+    if found:
+        raise StartupRefused(
+            "TIMEBANK_ENV=prod refuses to start: the database holds demo sign-in accounts "
+            f"({', '.join(found)}) whose password is published; delete them first"
+        )
 
 
 def build_services(
@@ -72,6 +90,7 @@ def create_app(
     services = build_services(
         settings, engine=engine, clock=clock, notifier=notifier, passwords=passwords
     )
+    refuse_demo_accounts_in_prod(services)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

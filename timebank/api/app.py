@@ -45,7 +45,7 @@ OPENAPI = {
 
 
 def install_api(app: FastAPI, settings: Settings) -> None:
-    """Mount every router under /api/v1 (the development outbox outside production), map
+    """Mount every router under /api/v1 (the development outbox in dev only), map
     errors to problem documents, and refuse to start with an endpoint the permission table
     does not name. ``app`` was made with ``OPENAPI``."""
     problems.install(app)
@@ -54,7 +54,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     modules.append(supervision)
     for module in modules:
         api.include_router(module.api)
-    if settings.env != "prod":
+    if settings.env == "dev":
         api.include_router(auth.dev)
     app.include_router(api)
     _check_permission_table(app)

@@ -30,6 +30,21 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
 ]
+# Every response, pages and static files included, not only /api/: no inline script, no
+# framing. The pages set their own (same) policy; a header already present is kept.
+PAGE_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+
+
+def security_headers(path: str, present: set[bytes]) -> list[tuple[bytes, bytes]]:
+    api = path.startswith("/api/")
+    wanted = [*SECURITY_HEADERS, (b"content-security-policy", API_CSP if api else PAGE_CSP)]
+    if not api and path.startswith("/static/"):
+        wanted = [h for h in wanted if h[0] != b"cache-control"]  # static files may be cached
+    return [(k, v) for k, v in wanted if k not in present]
 
 
 class LimitsAndHeaders:
@@ -64,10 +79,11 @@ class LimitsAndHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
                 extra = [(b"x-request-id", request_id.encode())]
-                if scope["path"].startswith("/api/"):
-                    extra += SECURITY_HEADERS
-                message["headers"] = list(message.get("headers", [])) + extra
+                extra += security_headers(scope["path"], present)
+                message["headers"] = headers + extra
             await send(message)
 
         declared = headers.get(b"content-length")

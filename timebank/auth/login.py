@@ -43,7 +43,10 @@ def check_password(
                 "the account is locked for a while", retry_after=wait, rule="login_lockout"
             ),
         )
-    if user is None or not passwords.verify(user.password_hash, password):
+    # Hash even for an unknown phone (against a dummy hash): the time taken must not tell
+    # whether the phone has an account.
+    matches = passwords.verify(user.password_hash if user else None, password)
+    if user is None or not matches:
         if user is not None:
             user.failed_logins += 1
             if user.failed_logins >= MAX_FAILED_LOGINS:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import SYSTEM, Actor, Role
+from timebank.auth.demo_phones import DEMO_PHONES
 from timebank.auth.models import User
 from timebank.auth.passwords import Passwords
 from timebank.care import needs
@@ -42,16 +43,7 @@ from timebank.policy_store import load_policy
 
 PASSWORD = "timebank-demo"
 DISTRICT = "110101"  # 东城
-PHONES = {
-    "volunteer": "13800000001",
-    "elder": "13800000002",
-    "proxy": "13800000003",
-    "station": "13800000004",
-    "station2": "13800000005",
-    "district_admin": "13800000006",
-    "city_admin": "13800000007",
-    "auditor": "13800000008",
-}
+PHONES = dict(DEMO_PHONES)  # production refuses to start with any of them
 NEAR_M = 3000
 
 

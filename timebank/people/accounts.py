@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
@@ -13,7 +14,7 @@ from timebank.auth.models import User
 from timebank.auth.passwords import Passwords
 from timebank.auth.phones import normalise_phone
 from timebank.auth.users import get_user, require_phone_free
-from timebank.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from timebank.people import rules as people_rules
 from timebank.people.models import Organisation, Person
 
@@ -56,6 +57,8 @@ def create_user(
             raise NotFound(f"no person {person_id}", field="person_id")
         district_code = person.district_code
     _check_creator(actor, role, district_code)
+    if role in SELF_ROLES and person_id is not None:
+        require_no_account_in_role(session, person_id=person_id, role=role)
     require_phone_free(session, phone)
     user = User(
         phone=phone,
@@ -72,6 +75,27 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def require_no_account_in_role(session: Session, *, person_id: int, role: str) -> None:
+    """One person holds at most one account per role (a person is one resident ID: the
+    registry refuses a second record for it). The refusal names the existing account; the
+    caller has checked that the actor may see accounts of the person's district."""
+    existing = (
+        session.execute(
+            select(User).where(User.person_id == person_id, User.role == role).order_by(User.id)
+        )
+        .scalars()
+        .first()
+    )
+    if existing is not None:
+        masked = f"{existing.phone[:3]}****{existing.phone[-4:]}"
+        raise Conflict(
+            f"person {person_id} already has a {role} account: user {existing.id} "
+            f"({masked}, {existing.status})",
+            field="person_id",
+            rule="one_account_per_role",
+        )
 
 
 def _check_creator(actor: Actor, role: str, district_code: str | None) -> None:

@@ -13,6 +13,7 @@ from timebank.actors import Role
 from timebank.auth import login as sign_in
 from timebank.auth import throttle, tokens, users
 from timebank.auth.errors import TooManyRequests, Unauthenticated
+from timebank.auth.phones import phone_key
 from timebank.care import enrolment
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput, TimebankError
@@ -72,7 +73,7 @@ def login(
     svc = web.services
     try:
         throttle.hit(svc.factory, throttle.LOGIN_PER_IP, _ip(request), at=web.now)
-        throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone.strip(), at=web.now)
+        throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone_key(phone), at=web.now)
 
         def go(s: Session) -> tuple[TimebankError | None, tokens.BrowserSession | None]:
             outcome = sign_in.check_password(
@@ -229,7 +230,7 @@ def verify(request: Request, phone: Text, code: Text) -> Response:
     svc = web.services
     failed: list[TimebankError] = []
     try:
-        throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, phone.strip(), at=web.now)
+        throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, phone_key(phone), at=web.now)
 
         def go(s: Session) -> None:
             try:

@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
 }
 YEAR = 365 * 24 * 3600
@@ -101,7 +101,9 @@ def error_page(web: wc.Web, exc: TimebankError) -> HTMLResponse:
 
 
 def _finish(web: wc.Web, response: Response) -> Response:
-    secure = web.services.settings.env == "prod"
+    # Secure whenever the site is served over HTTPS (the scheme, as the proxy reports it to
+    # uvicorn) and always in production.
+    secure = web.services.settings.env == "prod" or web.request.url.scheme == "https"
     for name, (value, max_age) in web.cookies.items():
         if value == "":
             response.delete_cookie(name, path="/")

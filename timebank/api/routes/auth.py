@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.api.context import SESSION_COOKIE, CtxDep, Idem
-from timebank.api.routes.common import client_ip, router
+from timebank.api.routes.common import client_ip, is_loopback, router
 from timebank.api.schemas import auth as S
 from timebank.api.schemas.people import PersonOut
 from timebank.auth import codes, login, throttle, tokens, users
 from timebank.auth.errors import Unauthenticated
 from timebank.auth.models import OutboxMessage, User
-from timebank.auth.phones import normalise_phone
+from timebank.auth.phones import normalise_phone, phone_key
 from timebank.care import enrolment
 from timebank.db import run_in_transaction
-from timebank.errors import InvalidInput
+from timebank.errors import InvalidInput, NotFound
 from timebank.people.models import Person
 from timebank.people.services import reveal_id_number
 
@@ -59,7 +59,7 @@ def register(body: S.RegisterIn, ctx: CtxDep) -> JSONResponse:
 def verify_phone(body: S.VerifyIn, ctx: CtxDep) -> Any:
     """Answer the SMS code: the account becomes active."""
     svc = ctx.services
-    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, phone_key(body.phone), at=ctx.now)
     outcome: list[Any] = []
 
     def go(s: Session) -> S.UserOut | None:
@@ -109,7 +109,7 @@ def sign_in(body: S.SignInIn, ctx: CtxDep) -> S.TokensOut:
     Five wrong passwords lock the account for 15 minutes."""
     svc = ctx.services
     throttle.hit(svc.factory, throttle.LOGIN_PER_IP, client_ip(ctx), at=ctx.now)
-    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone_key(body.phone), at=ctx.now)
 
     def go(s: Session) -> tuple[Exception | None, tokens.TokenPair | None]:
         if body.grant_type == "otp":
@@ -172,7 +172,7 @@ def open_session(body: S.SessionIn, ctx: CtxDep, response: Response) -> S.Sessio
     POST made with the cookie must carry in X-CSRF-Token."""
     svc = ctx.services
     throttle.hit(svc.factory, throttle.LOGIN_PER_IP, client_ip(ctx), at=ctx.now)
-    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.LOGIN_PER_PHONE, phone_key(body.phone), at=ctx.now)
 
     def go(s: Session) -> tuple[Exception | None, tokens.BrowserSession | None]:
         outcome = login.check_password(
@@ -191,7 +191,7 @@ def open_session(body: S.SessionIn, ctx: CtxDep, response: Response) -> S.Sessio
         max_age=int(tokens.SESSION_TTL.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=svc.settings.env == "prod",
+        secure=svc.settings.env == "prod" or ctx.request.url.scheme == "https",
         path="/",
     )
     return S.SessionOut(csrf_token=opened.csrf_token, expires_at=opened.expires_at)
@@ -215,7 +215,7 @@ def reset_password(body: S.ResetIn, ctx: CtxDep) -> S.AcceptedOut:
     """Set a new password with a code from POST /auth/codes (purpose "reset"); every existing
     sign-in of the account is revoked."""
     svc = ctx.services
-    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, body.phone, at=ctx.now)
+    throttle.hit(svc.factory, throttle.VERIFY_PER_PHONE, phone_key(body.phone), at=ctx.now)
     failure: list[Exception] = []
 
     def go(s: Session) -> None:
@@ -284,7 +284,10 @@ dev = router("development")
 
 @dev.get("/dev/outbox", response_model=list[S.OutboxOut])
 def dev_outbox(ctx: CtxDep) -> Any:
-    """Development only: the SMS outbox (codes you would receive on your phone)."""
+    """Development only (``TIMEBANK_ENV=dev``), and only to a client on this machine: the SMS
+    outbox (codes you would receive on your phone)."""
+    if ctx.services.settings.env != "dev" or not is_loopback(client_ip(ctx)):
+        raise NotFound("no such endpoint")
 
     def work(s: Session, _: Actor) -> list[S.OutboxOut]:
         rows = s.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50))

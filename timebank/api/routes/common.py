@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from fastapi import APIRouter
@@ -28,6 +29,14 @@ def policy(session: Session) -> Policy:
 def client_ip(ctx: Ctx) -> str:
     client = ctx.request.client
     return client.host if client else "unknown"
+
+
+def is_loopback(host: str) -> bool:
+    """A client on this machine (the TCP peer, never a forwarded-for header)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def created(**ids: Any) -> dict[str, Any]:
