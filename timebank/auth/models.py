@@ -1,4 +1,4 @@
-"""Sign-in tables: users, proxy grants, sessions/tokens, one-time codes, rate counters, outbox."""
+"""Sign-in tables: users, proxy grants, sessions/tokens, one-time codes, rate counters."""
 
 from __future__ import annotations
 

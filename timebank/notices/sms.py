@@ -81,6 +81,7 @@ class SmsNotifier:
         self.client = client or httpx.Client(timeout=timeout)
 
     def send(self, message: Message) -> None:
+        # The provider checks the timestamp against its own clock: real time, not the app clock.
         form = sms_request(self.account, message, nonce=uuid4().hex, at=datetime.now(UTC))
         try:
             response = self.client.post(self.account.endpoint, data=form)
