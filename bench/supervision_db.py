@@ -53,7 +53,7 @@ RESET = (
     "supervision_alerts",
     "supervision_watch",
     "supervision_runs",
-    "notification_outbox",
+    "notices",
     "audit_log",
 )
 

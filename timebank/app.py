@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -18,12 +18,17 @@ from sqlalchemy.engine import Engine
 from timebank.api.app import OPENAPI, install_api
 from timebank.api.middleware import LimitsAndHeaders
 from timebank.auth.demo_phones import demo_accounts_present
-from timebank.auth.notify import Notifier, OutboxNotifier
+from timebank.auth.notify import SmsQueue
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.clock import Clock, SystemClock
 from timebank.config import Settings, get_settings
 from timebank.db import make_engine, make_session_factory, transaction
 from timebank.domain_events import Event
+from timebank.notices.notify import NoticeQueue
+from timebank.notices.outbound import LogNotifier, Notifier
+from timebank.notices.rules import Retry
+from timebank.notices.sms import SmsAccount, SmsNotifier
+from timebank.notices.webhook import WebhookNotifier
 from timebank.services import Services
 from timebank.supervision import services as supervision
 from timebank.web.routes import mount_static, web_router
@@ -31,7 +36,37 @@ from timebank.web.routes import mount_static, web_router
 
 def supervise_committed(services: Services, events: Sequence[Event], at: datetime) -> None:
     """The write-time fraud checks of what a request committed."""
-    supervision.deliver(services.factory, events, at=at, notifier=services.notifier)
+    supervision.deliver(services.factory, events, at=at)
+
+
+def notifier_for(settings: Settings) -> Notifier:
+    """The one place that chooses how notices leave (``TIMEBANK_NOTIFIER``)."""
+    timeout = settings.notice_timeout_seconds
+    if settings.notifier == "webhook":
+        assert settings.webhook_url and settings.webhook_secret  # checked by Settings
+        secret = settings.webhook_secret.get_secret_value().encode()
+        return WebhookNotifier(settings.webhook_url, secret, timeout=timeout)
+    if settings.notifier == "sms":
+        assert settings.sms_access_key_id and settings.sms_access_key_secret
+        assert settings.sms_sign_name
+        account = SmsAccount(
+            endpoint=settings.sms_endpoint,
+            access_key_id=settings.sms_access_key_id,
+            access_key_secret=settings.sms_access_key_secret.get_secret_value(),
+            sign_name=settings.sms_sign_name,
+            templates=settings.sms_templates,
+            region=settings.sms_region,
+        )
+        return SmsNotifier(account, timeout=timeout)
+    return LogNotifier()
+
+
+def retry_of(settings: Settings) -> Retry:
+    return Retry(
+        max_attempts=settings.notice_max_attempts,
+        first=timedelta(seconds=settings.notice_first_retry_seconds),
+        longest=timedelta(seconds=settings.notice_longest_retry_seconds),
+    )
 
 
 class StartupRefused(RuntimeError):
@@ -56,7 +91,8 @@ def build_services(
     *,
     engine: Engine | None = None,
     clock: Clock | None = None,
-    notifier: Notifier | None = None,
+    notifier: SmsQueue | None = None,
+    outbound: Notifier | None = None,
     passwords: Passwords | None = None,
 ) -> Services:
     engine = engine or make_engine(
@@ -72,7 +108,9 @@ def build_services(
         factory=make_session_factory(engine),
         clock=clock or SystemClock(),
         passwords=passwords or Passwords(make_hasher(fast=settings.env == "test")),
-        notifier=notifier or OutboxNotifier(),
+        notifier=notifier or NoticeQueue(),
+        outbound=outbound or notifier_for(settings),
+        retry=retry_of(settings),
         listeners=(supervise_committed,),
     )
 
@@ -82,13 +120,19 @@ def create_app(
     *,
     engine: Engine | None = None,
     clock: Clock | None = None,
-    notifier: Notifier | None = None,
+    notifier: SmsQueue | None = None,
+    outbound: Notifier | None = None,
     passwords: Passwords | None = None,
 ) -> FastAPI:
     """The whole site: the API under /api/v1, the pages at /, health at /healthz."""
     settings = settings or get_settings()
     services = build_services(
-        settings, engine=engine, clock=clock, notifier=notifier, passwords=passwords
+        settings,
+        engine=engine,
+        clock=clock,
+        notifier=notifier,
+        outbound=outbound,
+        passwords=passwords,
     )
     refuse_demo_accounts_in_prod(services)
 

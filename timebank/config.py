@@ -34,6 +34,24 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=10, ge=1, le=200)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
+    # Notices (docs/operations.md "Notices"): how they leave the building. ``log`` (dev) only
+    # logs them, and the in-app inbox shows them; ``webhook`` POSTs signed JSON to a gateway
+    # the city runs; ``sms`` calls an Aliyun-style SendSms API.
+    notifier: Literal["log", "webhook", "sms"] = "log"
+    notice_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    notice_max_attempts: int = Field(default=5, ge=1, le=50)
+    notice_first_retry_seconds: int = Field(default=60, ge=1)
+    notice_longest_retry_seconds: int = Field(default=6 * 3600, ge=1)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None  # HMAC-SHA256 key of the X-Timebank-Signature
+    sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    sms_access_key_id: str | None = None
+    sms_access_key_secret: SecretStr | None = None
+    sms_sign_name: str | None = None  # the registered 签名, e.g. 时间银行
+    sms_region: str = "cn-hangzhou"
+    # Notice kind -> the provider's approved template code, as JSON in the environment:
+    # {"code": "SMS_1", "watch_reminder": "SMS_2", "case_warning": "SMS_3"}
+    sms_templates: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_prod(self) -> Settings:
@@ -42,6 +60,15 @@ class Settings(BaseSettings):
                 raise ValueError("TIMEBANK_SECRET_KEY must be set outside dev")
             if self.seal_signing_key is None:
                 raise ValueError("TIMEBANK_SEAL_SIGNING_KEY must be set outside dev")
+        if self.notifier == "webhook" and not (self.webhook_url and self.webhook_secret):
+            raise ValueError("TIMEBANK_NOTIFIER=webhook needs TIMEBANK_WEBHOOK_URL and _SECRET")
+        if self.notifier == "sms" and not (
+            self.sms_access_key_id and self.sms_access_key_secret and self.sms_sign_name
+        ):
+            raise ValueError(
+                "TIMEBANK_NOTIFIER=sms needs TIMEBANK_SMS_ACCESS_KEY_ID, "
+                "TIMEBANK_SMS_ACCESS_KEY_SECRET and TIMEBANK_SMS_SIGN_NAME"
+            )
         return self
 
     @property

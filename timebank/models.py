@@ -5,7 +5,6 @@ from timebank.audit.models import AuditEntry, ConsentRecord, DataAccess
 from timebank.auth.models import (
     AuthToken,
     OneTimeCode,
-    OutboxMessage,
     ProxyGrant,
     RateCounter,
     User,
@@ -15,6 +14,7 @@ from timebank.care.models import ElderCode, Need, Visit, VolunteerProfile
 from timebank.catalog.models import ServiceCategory, ServiceItem
 from timebank.db import Base
 from timebank.ledger.models import Account, Seal, Transfer
+from timebank.notices.models import Notice
 from timebank.people.models import (
     District,
     Kinship,
@@ -55,9 +55,9 @@ __all__ = [
     "IdempotencyRecord",
     "Kinship",
     "Need",
+    "Notice",
     "OneTimeCode",
     "Organisation",
-    "OutboxMessage",
     "Person",
     "PolicyParameter",
     "ProxyGrant",

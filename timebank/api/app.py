@@ -15,6 +15,7 @@ from timebank.api.routes import (
     auth,
     coins,
     needs,
+    notices,
     people,
     relations,
     supervision,
@@ -51,7 +52,7 @@ def install_api(app: FastAPI, settings: Settings) -> None:
     problems.install(app)
     api = APIRouter(prefix=PREFIX)
     modules = [auth, accounts, people, relations, coins, admin, needs, visits, admission]
-    modules.append(supervision)
+    modules += [supervision, notices]
     for module in modules:
         api.include_router(module.api)
     if settings.env == "dev":

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from timebank.auth.crypto import code_hash, new_code, same
 from timebank.auth.models import OneTimeCode
-from timebank.auth.notify import Notifier
+from timebank.auth.notify import SmsQueue
 
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -18,6 +18,11 @@ PURPOSES = {
     "reset": "重置密码",
     "login": "登录",
 }
+PURPOSES_EN = {
+    "verify": "verifying your phone",
+    "reset": "resetting your password",
+    "login": "signing in",
+}
 
 
 def send_code(
@@ -25,7 +30,7 @@ def send_code(
     *,
     phone: str,
     purpose: str,
-    notifier: Notifier,
+    notifier: SmsQueue,
     key: bytes,
     at: datetime,
 ) -> None:
@@ -40,20 +45,33 @@ def send_code(
         .values(used_at=at)
     )
     code = new_code()
-    session.add(
-        OneTimeCode(
-            phone=phone,
-            purpose=purpose,
-            code_hash=code_hash(key, phone, purpose, code),
-            expires_at=at + CODE_TTL,
-            created_at=at,
-        )
+    row = OneTimeCode(
+        phone=phone,
+        purpose=purpose,
+        code_hash=code_hash(key, phone, purpose, code),
+        expires_at=at + CODE_TTL,
+        created_at=at,
     )
+    session.add(row)
+    session.flush()
     minutes = int(CODE_TTL.total_seconds() // 60)
     text = (
         f"【时间银行】验证码 {code}，用于{PURPOSES[purpose]}，{minutes}分钟内有效。请勿告诉他人。"
     )
-    notifier.send_sms(session, phone=phone, text=text, at=at)
+    text_en = (
+        f"[Time Bank] Code {code} for {PURPOSES_EN[purpose]}, valid for {minutes} minutes. "
+        "Do not tell anyone."
+    )
+    notifier.send_sms(
+        session,
+        phone=phone,
+        text=text,
+        text_en=text_en,
+        at=at,
+        key=f"code:{row.id}",
+        kind="code",
+        params={"code": code},
+    )
 
 
 def use_code(

@@ -1,4 +1,4 @@
-"""Sign-in tables: users, proxy grants, sessions/tokens, one-time codes, rate counters, outbox."""
+"""Sign-in tables: users, proxy grants, sessions/tokens, one-time codes, rate counters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -119,15 +118,3 @@ class RateCounter(Base):
     bucket: Mapped[str] = mapped_column(String(120))
     window_start: Mapped[int] = mapped_column(BigId)  # epoch seconds
     hits: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class OutboxMessage(Base):
-    """Notifications waiting for delivery (SMS, WeChat); the local notifier only writes here."""
-
-    __tablename__ = "notification_outbox"
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(64), index=True)
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

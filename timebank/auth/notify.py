@@ -1,26 +1,30 @@
-"""Outgoing notices behind an interface; the local implementation writes the outbox table.
-
-A delivery worker (SMS gateway, WeChat) reads unsent rows after commit and marks them sent; in
-development the outbox is the inbox (``GET /api/v1/dev/outbox``).
-"""
+"""What sign-in needs to send a one-time code: an ``SmsQueue``. The composition root passes
+``timebank.notices.notify.NoticeQueue`` (auth sits beside notices, neither imports the other),
+which queues the code as a notice in the caller's transaction; ``deliver_due`` sends it after
+commit. In development ``GET /api/v1/dev/outbox`` shows what would have gone out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from timebank.auth.models import OutboxMessage
 
-
-class Notifier(Protocol):
-    def send_sms(self, session: Session, *, phone: str, text: str, at: datetime) -> None: ...
-
-
-class OutboxNotifier:
-    """Writes the message in the caller's transaction: it goes out only if the act commits."""
-
-    def send_sms(self, session: Session, *, phone: str, text: str, at: datetime) -> None:
-        session.add(OutboxMessage(channel="sms", recipient=phone, body=text, created_at=at))
-        session.flush()
+class SmsQueue(Protocol):
+    def send_sms(
+        self,
+        session: Session,
+        *,
+        phone: str,
+        text: str,
+        at: datetime,
+        key: str,
+        kind: str = "sms",
+        text_en: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> None:
+        """Queue ``text`` for ``phone`` in the caller's transaction; ``key`` names the event
+        (a second send with the same key is dropped)."""
+        ...

@@ -133,6 +133,11 @@ PERMISSIONS: dict[str, Rule] = {
     "withdraw_visit": _r("own", V, P),
     "import_paper_records": _r("district", S),
     "approve_paper_record": _r("district", S),
+    # Notices: one's own inbox (a proxy's or station's X-Act-For: the principal's); the
+    # notices no attempt delivered, for the city admin to follow up
+    "list_inbox": _r("own", PEOPLE, S),
+    "mark_notice_read": _r("own", PEOPLE, S),
+    "list_given_up_notices": _r("any", C),
     # 10,000 rule
     "apply_for_admission": _r("self", V, P),
     "get_admission": _r("own", V, P, READERS),

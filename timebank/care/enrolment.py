@@ -13,7 +13,7 @@ from timebank.actors import Actor, Role
 from timebank.audit.services import record_consent
 from timebank.auth import codes
 from timebank.auth.models import User
-from timebank.auth.notify import Notifier
+from timebank.auth.notify import SmsQueue
 from timebank.auth.passwords import Passwords
 from timebank.auth.phones import normalise_phone
 from timebank.auth.users import require_phone_free
@@ -44,7 +44,7 @@ def register_account(
     *,
     reg: Registration,
     passwords: Passwords,
-    notifier: Notifier,
+    notifier: SmsQueue,
     code_key: bytes,
     at: datetime,
 ) -> tuple[Person, User]:

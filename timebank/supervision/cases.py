@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from timebank.actors import Actor, Role
 from timebank.audit.services import record_act
 from timebank.auth.models import User
-from timebank.auth.notify import Notifier, OutboxNotifier
 from timebank.errors import Conflict, InvalidInput, NotFound, RuleViolation
+from timebank.notices.notify import Draft, notify
 from timebank.people.models import Person
 from timebank.people.rules import required_text
 from timebank.people.scope import require_admin_in
@@ -26,6 +26,10 @@ from timebank.supervision.records import audit_target
 
 WARNING = (
     "【时间银行】经核查，您账户的部分服务或时间币记录违反规定，现予以警告。如有异议，可提出申诉。"
+)
+WARNING_EN = (
+    "[Time Bank] After review, some visit or time-coin records on your account broke the rules: "
+    "this is a warning. You may appeal if you disagree."
 )
 
 
@@ -153,7 +157,6 @@ def decide_case(
     person_ids: Sequence[int] | None = None,
     organisation_ids: Sequence[int] = (),
     transfer_ids: Sequence[int] = (),
-    notifier: Notifier | None = None,
 ) -> Decision:
     """Dismiss, warn, or confirm fraud. ``person_ids`` defaults to everyone the alerts name;
     ``organisation_ids`` go on the untrustworthy list (station alerts add their station);
@@ -189,7 +192,7 @@ def decide_case(
             at=at,
         )
     elif outcome == "warn":
-        _warn(session, actor, case, people, at, notifier or OutboxNotifier())
+        _warn(session, actor, case, people, at)
     else:
         sanctions.lift_watch(session, actor=actor, people=people, at=at, except_case=case.id)
     if decision is None:
@@ -224,9 +227,8 @@ def confirm_fraud(
     )
 
 
-def _warn(
-    session: Session, actor: Actor, case: Case, people: list[int], at: datetime, notifier: Notifier
-) -> None:
+def _warn(session: Session, actor: Actor, case: Case, people: list[int], at: datetime) -> None:
+    """Warn each person once (by SMS when they have a phone; always in their inbox)."""
     done = set(
         session.execute(
             select(Sanction.person_id).where(
@@ -240,8 +242,15 @@ def _warn(
         session.add(
             Sanction(case_id=case.id, kind="warning", person_id=person.id, at=at, by=actor.label)
         )
-        if person.phone:
-            notifier.send_sms(session, phone=person.phone, text=WARNING, at=at)
+        draft = Draft(
+            key=f"case_warning:{case.id}:{person.id}",
+            kind="case_warning",
+            text_zh=WARNING,
+            text_en=WARNING_EN,
+            person_id=person.id,
+            phone=person.phone,
+        )
+        notify(session, draft=draft, at=at)
 
 
 def _audit(

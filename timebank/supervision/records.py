@@ -31,9 +31,8 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
 from timebank.audit.services import record_act
-from timebank.auth.models import OutboxMessage
-from timebank.auth.notify import Notifier
 from timebank.db import UTCDateTime
+from timebank.notices.notify import Draft, notify_many
 from timebank.people.models import Organisation, Person
 from timebank.supervision.detection import facts as events
 from timebank.supervision.models import Alert, AlertPerson, Watch
@@ -42,6 +41,10 @@ REMIND_EVERY = timedelta(hours=24)
 REMINDER = (
     "【时间银行】您好，系统发现您的账户近期有{n}条服务或时间币记录需要核实，"
     "账户已列入重点关注名单。如有疑问，请联系所在服务站。"
+)
+REMINDER_EN = (
+    "[Time Bank] Hello. {n} recent visit or time-coin records on your account need checking, "
+    "and the account is on the watch list. Ask your service station if you have questions."
 )
 _BATCH = 500
 
@@ -108,7 +111,6 @@ _UPSERT_WATCH = text(
     "lifted_at = NULL, lifted_by = NULL"
 ).bindparams(bindparam("since", type_=_UTC), bindparam("last_alert_at", type_=_UTC))
 _LINK = insert(AlertPerson)
-_OUTBOX = insert(OutboxMessage)
 
 
 def _districts(
@@ -177,7 +179,6 @@ def record_alerts(
     source: str,
     at: datetime,
     run_id: int | None = None,
-    notifier: Notifier | None = None,
 ) -> Recorded:
     """Store new alerts (skipping known keys), watch and remind their people; never commits."""
     wanted = {a.dedup_key: a for a in events.dedupe(alerts)}
@@ -222,7 +223,7 @@ def record_alerts(
     for i in range(0, len(people), _BATCH):
         batch = Counter({p: per_person[p] for p in people[i : i + _BATCH]})
         result.watched += _watch(session, batch, at)
-        result.reminded += _remind(session, batch, at, notifier)
+        result.reminded += _remind(session, batch, at)
     if result.new_ids:
         record_act(
             session,
@@ -253,10 +254,9 @@ def _watch(session: Session, per_person: Counter[int], at: datetime) -> int:
     return len(per_person)
 
 
-def _remind(
-    session: Session, per_person: Counter[int], at: datetime, notifier: Notifier | None
-) -> int:
-    """One reminder a day per watched person with a phone (others hear it from their station)."""
+def _remind(session: Session, per_person: Counter[int], at: datetime) -> int:
+    """One reminder a day per watched person with a phone (others hear it from their station);
+    it also lands in their in-app inbox."""
     if not per_person:
         return 0
     people = sorted(per_person)
@@ -291,14 +291,20 @@ def _remind(
                 update(Watch).where(Watch.person_id.in_([p for p, _ in due])).values(reminded_at=at)
             )
     _forget_watch(session, {p for p, _ in due})
-    texts = [(phone, REMINDER.format(n=per_person[person_id])) for person_id, phone in due if phone]
-    if notifier is None:  # the local outbox, as ``OutboxNotifier`` writes it, in one statement
-        rows = [{"channel": "sms", "recipient": p, "body": t, "created_at": at} for p, t in texts]
-        if rows:
-            conn.execute(_OUTBOX, rows)
-    else:
-        for phone, text in texts:
-            notifier.send_sms(session, phone=phone, text=text, at=at)
+    drafts = [
+        Draft(
+            key=f"watch_reminder:{person_id}:{at.isoformat()}",
+            kind="watch_reminder",
+            text_zh=REMINDER.format(n=per_person[person_id]),
+            text_en=REMINDER_EN.format(n=per_person[person_id]),
+            person_id=person_id,
+            phone=phone,
+            params={"n": str(per_person[person_id])},
+        )
+        for person_id, phone in due
+        if phone
+    ]
+    notify_many(session, drafts, at=at)  # one statement for a whole batch of a full scan
     return len(due)
 
 

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from timebank.actors import Actor, Role
 from timebank.audit.services import record_act
-from timebank.auth.notify import Notifier
 from timebank.clock import SystemClock
 from timebank.db import run_in_transaction
 from timebank.domain_events import Event
@@ -87,7 +86,6 @@ def scan_and_record(
     since: datetime | None = None,
     at: datetime,
     params: DetectorParams = DEFAULT_PARAMS,
-    notifier: Notifier | None = None,
     on_step: Callable[[str, int], None] | None = None,
 ) -> ScanSummary:
     """Run every rule over the records (from ``since``, with the history windows need) and
@@ -122,9 +120,7 @@ def scan_and_record(
     )
     session.add(run)
     session.flush()
-    recorded = record_alerts(
-        session, alerts, actor=actor, source="scan", at=at, run_id=run.id, notifier=notifier
-    )
+    recorded = record_alerts(session, alerts, actor=actor, source="scan", at=at, run_id=run.id)
     counts = {rule.value: 0 for rule in Rule}
     for alert in alerts:
         counts[alert.rule.value] += 1
@@ -193,7 +189,6 @@ def check_after_commit(
     *,
     at: datetime | None = None,
     params: DetectorParams = DEFAULT_PARAMS,
-    notifier: Notifier | None = None,
 ) -> Recorded:
     """Check one committed record and store its new alerts in a transaction of its own.
 
@@ -206,9 +201,7 @@ def check_after_commit(
         return Recorded()
 
     def go(session: Session) -> Recorded:
-        return record_alerts(
-            session, alerts, actor=DETECTOR, source="live", at=when, notifier=notifier
-        )
+        return record_alerts(session, alerts, actor=DETECTOR, source="live", at=when)
 
     return run_in_transaction(factory, go)
 

@@ -390,7 +390,6 @@ def decide(
                 reason=reason,
                 organisation_ids=orgs,
                 at=web.now,
-                notifier=web.services.notifier,
             )
 
         act(web, work, target={"case_id": case_id}, moves_coins=outcome == "confirm_fraud")

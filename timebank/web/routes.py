@@ -14,6 +14,7 @@ from timebank.web import (
     cases,
     disputes,
     elder,
+    inbox,
     on_behalf,
     pages_auth,
     qualifications,
@@ -38,6 +39,7 @@ for module in (
     admin,
     cases,
     untrustworthy,
+    inbox,
 ):
     web_router.include_router(module.router)
 

@@ -23,13 +23,14 @@ from tests.integration.people.factories import CHAOYANG, DONGCHENG, born, fresh_
 from timebank.actors import SYSTEM, Actor, Role
 from timebank.app import create_app
 from timebank.auth import tokens
-from timebank.auth.models import OutboxMessage, User
+from timebank.auth.models import User
 from timebank.auth.passwords import Passwords, make_hasher
 from timebank.catalog.models import ServiceItem
 from timebank.clock import LOCAL_TZ, FixedClock, local_date
 from timebank.config import Settings
 from timebank.db import make_engine, make_session_factory
 from timebank.ledger import services as ledger
+from timebank.notices.models import Notice
 from timebank.people import services as people
 from timebank.people.accounts import create_user
 from timebank.people.divisions import seed_geography
@@ -83,9 +84,9 @@ class ApiWorld:
         with self.session() as s:
             body = (
                 s.execute(
-                    select(OutboxMessage.body)
-                    .where(OutboxMessage.recipient == phone)
-                    .order_by(OutboxMessage.id.desc())
+                    select(Notice.text_zh)
+                    .where(Notice.recipient == phone)
+                    .order_by(Notice.id.desc())
                 )
                 .scalars()
                 .first()

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.functional.api.conftest import ApiWorld
 from timebank.actors import SYSTEM, Actor, Role
@@ -21,6 +22,7 @@ from timebank.app import create_app
 from timebank.auth.permissions import PERMISSIONS
 from timebank.care import assign, needs
 from timebank.care.needs import NeedRequest
+from timebank.notices.models import Notice
 from timebank.people import services as people
 from timebank.people.proxies import grant_proxy
 from timebank.policy import Policy
@@ -114,7 +116,8 @@ def _objects(api: ApiWorld) -> None:
 
 
 def _supervision_objects(s: Any, api: ApiWorld, tag: str, volunteer: int, now: Any) -> None:
-    """Per district: an open alert, an open case, and a warned case with a pending appeal."""
+    """Per district: an open alert, an open case, and a warned case (its notice in the
+    volunteer's inbox) with a pending appeal."""
     admin = Actor(
         role=Role.DISTRICT_ADMIN,
         user_id=api.ids["user:district" + tag],
@@ -129,6 +132,9 @@ def _supervision_objects(s: Any, api: ApiWorld, tag: str, volunteer: int, now: A
     api.ids["case" + tag] = sv.open_case(s, actor=admin, alert_ids=[new[1]], at=now).id
     warned = sv.open_case(s, actor=admin, alert_ids=[new[2]], at=now)
     sv.decide_case(s, actor=admin, case_id=warned.id, outcome="warn", reason="提醒", at=now)
+    api.ids["notice" + tag] = s.execute(  # the warning, in the volunteer's inbox
+        select(Notice.id).where(Notice.dedup_key == f"case_warning:{warned.id}:{volunteer}")
+    ).scalar_one()
     api.ids["appeal" + tag] = sv.appeal(
         s,
         actor=Actor(role=Role.VOLUNTEER, person_id=volunteer),
@@ -252,6 +258,7 @@ def _path(template: str, ids: dict[str, int], tag: str, who: str) -> str:
         "alert_id": ids["alert" + tag],
         "case_id": ids["case" + tag],
         "appeal_id": ids["appeal" + tag],
+        "notice_id": ids["notice" + tag],
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), template)
 

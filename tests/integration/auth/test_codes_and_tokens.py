@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from timebank.actors import SYSTEM, Actor, Role
 from timebank.auth import codes, tokens
 from timebank.auth.errors import Unauthenticated
-from timebank.auth.notify import OutboxNotifier
 from timebank.auth.passwords import Passwords, check_strength, make_hasher
 from timebank.auth.principal import Principal
 from timebank.clock import FixedClock
 from timebank.errors import InvalidInput, PermissionDenied
+from timebank.notices.notify import NoticeQueue
 from timebank.people.accounts import create_user
 from timebank.people.proxies import actor_for, grant_proxy, revoke_proxy
 
@@ -25,13 +25,11 @@ PASSWORDS = Passwords(make_hasher(fast=True))
 def _sent(session: Session, phone: str) -> str:
     from sqlalchemy import select
 
-    from timebank.auth.models import OutboxMessage
+    from timebank.notices.models import Notice
 
     body = (
         session.execute(
-            select(OutboxMessage.body)
-            .where(OutboxMessage.recipient == phone)
-            .order_by(OutboxMessage.id.desc())
+            select(Notice.text_zh).where(Notice.recipient == phone).order_by(Notice.id.desc())
         )
         .scalars()
         .first()
@@ -42,9 +40,7 @@ def _sent(session: Session, phone: str) -> str:
 
 def test_a_code_works_once_within_its_time_and_tries(session: Session, clock: FixedClock) -> None:
     phone, at = "13800000001", clock.now()
-    codes.send_code(
-        session, phone=phone, purpose="verify", notifier=OutboxNotifier(), key=KEY, at=at
-    )
+    codes.send_code(session, phone=phone, purpose="verify", notifier=NoticeQueue(), key=KEY, at=at)
     code = _sent(session, phone)
     wrong = "000000" if code != "000000" else "111111"
     assert not codes.use_code(session, phone=phone, purpose="reset", code=code, key=KEY, at=at)
@@ -55,15 +51,11 @@ def test_a_code_works_once_within_its_time_and_tries(session: Session, clock: Fi
 
 def test_codes_expire_and_run_out_of_tries(session: Session, clock: FixedClock) -> None:
     phone, at = "13800000002", clock.now()
-    codes.send_code(
-        session, phone=phone, purpose="login", notifier=OutboxNotifier(), key=KEY, at=at
-    )
+    codes.send_code(session, phone=phone, purpose="login", notifier=NoticeQueue(), key=KEY, at=at)
     code = _sent(session, phone)
     later = at + codes.CODE_TTL + timedelta(seconds=1)
     assert not codes.use_code(session, phone=phone, purpose="login", code=code, key=KEY, at=later)
-    codes.send_code(
-        session, phone=phone, purpose="login", notifier=OutboxNotifier(), key=KEY, at=at
-    )
+    codes.send_code(session, phone=phone, purpose="login", notifier=NoticeQueue(), key=KEY, at=at)
     code = _sent(session, phone)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(codes.MAX_ATTEMPTS):

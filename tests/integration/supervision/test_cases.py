@@ -172,7 +172,7 @@ def test_district_scope(world: World) -> None:
 
 
 def test_a_warning_notifies_the_person(world: World) -> None:
-    from timebank.auth.models import OutboxMessage
+    from timebank.notices.models import Notice
     from timebank.supervision.models import Sanction
 
     w = world
@@ -188,5 +188,5 @@ def test_a_warning_notifies_the_person(world: World) -> None:
     )
     [warning] = w.session.execute(select(Sanction)).scalars().all()
     assert (warning.kind, warning.person_id) == ("warning", w.volunteer.id)
-    bodies = w.session.execute(select(OutboxMessage.body)).scalars().all()
+    bodies = w.session.execute(select(Notice.text_zh)).scalars().all()
     assert any("警告" in b for b in bodies)

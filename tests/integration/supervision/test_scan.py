@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tests.integration.care.conftest import World
 from tests.integration.supervision.conftest import night, plant_visit
 from timebank.audit.models import AuditEntry
-from timebank.auth.models import OutboxMessage
+from timebank.notices.models import Notice
 from timebank.supervision import repository
 from timebank.supervision.models import Alert, AlertPerson, ScanRun, Watch
 from timebank.supervision.services import scan_and_record
@@ -65,16 +65,16 @@ def test_new_alerts_watch_and_remind_the_account_once_a_day(world: World) -> Non
     assert watch is not None and watch.alerts == 1 and watch.reminded_at == now
     links = w.session.execute(select(AlertPerson.person_id)).scalars().all()
     assert links == [w.volunteer.id]
-    sms = w.session.execute(select(OutboxMessage)).scalars().all()
-    assert len(sms) == 1 and sms[0].recipient == "13800138000" and "重点关注" in sms[0].body
+    sms = w.session.execute(select(Notice)).scalars().all()
+    assert len(sms) == 1 and sms[0].recipient == "13800138000" and "重点关注" in sms[0].text_zh
 
     plant_visit(w, start=night(w, -2), minutes=60)
     scan_and_record(w.session, at=now + timedelta(hours=2))
     assert watch.alerts == 2
-    assert len(w.session.execute(select(OutboxMessage)).scalars().all()) == 1  # same day
+    assert len(w.session.execute(select(Notice)).scalars().all()) == 1  # same day
     plant_visit(w, start=night(w, -1), minutes=60)
     scan_and_record(w.session, at=now + timedelta(days=1, hours=1))
-    assert len(w.session.execute(select(OutboxMessage)).scalars().all()) == 2
+    assert len(w.session.execute(select(Notice)).scalars().all()) == 2
     acts = w.session.execute(select(AuditEntry.act)).scalars().all()
     assert acts.count("supervision.scan") == 3 and acts.count("supervision.alerts") == 3
 

@@ -17,11 +17,12 @@ from timebank.api.schemas import auth as S
 from timebank.api.schemas.people import PersonOut
 from timebank.auth import codes, login, throttle, tokens, users
 from timebank.auth.errors import Unauthenticated
-from timebank.auth.models import OutboxMessage, User
+from timebank.auth.models import User
 from timebank.auth.phones import normalise_phone, phone_key
 from timebank.care import enrolment
 from timebank.db import run_in_transaction
 from timebank.errors import InvalidInput, NotFound
+from timebank.notices.inbox import sms_outbox
 from timebank.people.models import Person
 from timebank.people.services import reveal_id_number
 
@@ -290,7 +291,15 @@ def dev_outbox(ctx: CtxDep) -> Any:
         raise NotFound("no such endpoint")
 
     def work(s: Session, _: Actor) -> list[S.OutboxOut]:
-        rows = s.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50))
-        return [S.OutboxOut.model_validate(r, from_attributes=True) for r in rows.scalars()]
+        return [
+            S.OutboxOut(
+                id=n.id,
+                channel=n.channel,
+                recipient=n.recipient or "",
+                body=n.text_zh,
+                created_at=n.created_at,
+            )
+            for n in sms_outbox(s)
+        ]
 
     return ctx.read(work, anonymous=True)

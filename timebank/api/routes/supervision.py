@@ -267,7 +267,6 @@ def decide_case(case_id: RowId, body: S.DecisionIn, ctx: CtxDep) -> JSONResponse
             person_ids=body.person_ids,
             organisation_ids=body.organisation_ids,
             transfer_ids=body.transfer_ids,
-            notifier=ctx.services.notifier,
         )
         return _detail(s, get_case(s, case_id))
 
@@ -400,9 +399,7 @@ def run_scan(body: S.ScanIn, ctx: CtxDep) -> JSONResponse:
         since = datetime.combine(body.since, time(0), tzinfo=LOCAL_TZ)
 
     def work(s: Session, actor: Actor) -> S.ScanOut:
-        summary = sv.scan_and_record(
-            s, actor=actor, since=since, at=ctx.now, notifier=ctx.services.notifier
-        )
+        summary = sv.scan_and_record(s, actor=actor, since=since, at=ctx.now)
         return S.ScanOut(
             run_id=summary.run_id,
             visits=summary.visits,
