@@ -16,8 +16,9 @@ from tests.integration.people.factories import (
 )
 from timebank.actors import Actor, Role
 from timebank.clock import FixedClock
+from timebank.demo import geography
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
-from timebank.people import divisions, services
+from timebank.people import services
 from timebank.people.models import District, Person, Street
 
 
@@ -27,9 +28,9 @@ def city(session: Session, clock: FixedClock) -> City:
 
 
 def test_seed_geography_is_idempotent(session: Session, city: City) -> None:
-    assert divisions.seed_geography(session) == 0
+    assert geography.seed_geography(session) == 0
     assert session.scalar(select(func.count()).select_from(District)) == 16
-    streets = sum(len(s) for s in divisions.STREETS.values())
+    streets = sum(len(s) for s in geography.STREETS.values())
     assert session.scalar(select(func.count()).select_from(Street)) == streets
 
 
@@ -57,7 +58,7 @@ def test_registration_stores_the_id_encrypted_hashed_and_masked(
     assert number not in person.id_cipher
     assert VAULT.decrypt(person.id_cipher) == number
     assert person.id_hash == VAULT.lookup_hash(number)
-    street = divisions.street("110101002")
+    street = geography.street("110101002")
     assert street is not None
     assert (person.lat, person.lon) == (street.lat, street.lon)
     assert (person.status, person.volunteer_status) == ("active", "none")
