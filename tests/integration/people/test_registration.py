@@ -197,3 +197,11 @@ def test_lookups(session: Session, city: City) -> None:
     with pytest.raises(InvalidInput):
         services.find_by_id_number(session, "123", vault=VAULT)
     assert session.get(Person, register(session, city).id) is not None
+
+
+def test_a_home_outside_the_imported_city_is_refused(session: Session, city: City) -> None:
+    with pytest.raises(InvalidInput) as info:
+        register(session, city, lat=39.13, lon=117.20)  # Tianjin, not Beijing
+    assert info.value.field == "lat" and "outside the city" in info.value.message
+    person = register(session, city, lat=39.93, lon=116.42)
+    assert (person.lat, person.lon) == (39.93, 116.42)
