@@ -87,9 +87,9 @@ def seed_minimal(url: str, volunteers: int = 400, elders: int = 200, open_needs:
 
     from timebank.actors import SYSTEM
     from timebank.clock import local_date
+    from timebank.demo.geography import DISTRICTS, seed_geography
     from timebank.ledger import services as ledger
     from timebank.people import services as people
-    from timebank.people.divisions import DISTRICTS, seed_geography
     from timebank.people.idcard import make_id_number
 
     rng = Random(1)

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from tests.support.geography import seed_test_geography
 from timebank.clock import LOCAL_TZ, FixedClock
 from timebank.db import make_engine
 from timebank.migrate import upgrade
@@ -83,9 +84,15 @@ def fresh_database_url(backend: str, name: str, tmp: Path) -> str:
     return PG_SERVER.rsplit("/", 1)[0] + f"/{dbname}"
 
 
-def migrated_engine(backend: str, name: str, tmp: Path, **kwargs: object) -> Engine:
+def migrated_engine(
+    backend: str, name: str, tmp: Path, *, geography: bool = True, **kwargs: object
+) -> Engine:
+    """A migrated database; with ``geography``, the demo city's districts and streets are
+    imported too (the migrations seed none)."""
     engine = make_engine(fresh_database_url(backend, name, tmp), **kwargs)
     upgrade(engine)
+    if geography:
+        seed_test_geography(engine)
     return engine
 
 

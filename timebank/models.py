@@ -16,6 +16,7 @@ from timebank.db import Base
 from timebank.ledger.models import Account, Seal, Transfer
 from timebank.notices.models import Notice
 from timebank.people.models import (
+    Community,
     District,
     Kinship,
     Organisation,
@@ -47,6 +48,7 @@ __all__ = [
     "AuthToken",
     "Base",
     "CaseAlert",
+    "Community",
     "ConsentRecord",
     "DataAccess",
     "Decision",

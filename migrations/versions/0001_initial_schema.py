@@ -10,8 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import timebank.db
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -29,14 +27,14 @@ def upgrade() -> None:
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status", sa.Integer(), nullable=False),
         sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_idempotency")),
         sa.UniqueConstraint("user_id", "key", name=op.f("uq_api_idempotency_user_id_key")),
     )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("actor", sa.String(length=80), nullable=False),
@@ -60,9 +58,9 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=8), nullable=False),
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("expires_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "purpose IN ('verify','reset','login')", name=op.f("ck_auth_codes_purpose")
         ),
@@ -91,7 +89,7 @@ def upgrade() -> None:
         sa.Column("leaves", sa.LargeBinary(), nullable=False),
         sa.Column("public_key", sa.String(length=64), nullable=False),
         sa.Column("signature", sa.String(length=128), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_seals")),
         sa.UniqueConstraint("prev_hash", name=op.f("uq_ledger_seals_prev_hash")),
         sa.UniqueConstraint("seal_hash", name=op.f("uq_ledger_seals_seal_hash")),
@@ -102,8 +100,8 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("recipient", sa.String(length=64), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_outbox")),
     )
     with op.batch_alter_table("notification_outbox", schema=None) as batch_op:
@@ -114,7 +112,7 @@ def upgrade() -> None:
     op.create_table(
         "personal_data_access",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("actor", sa.String(length=80), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
@@ -133,7 +131,7 @@ def upgrade() -> None:
         "policy_parameters",
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("value_json", sa.Text(), nullable=False),
-        sa.Column("updated_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_policy_parameters")),
     )
@@ -162,7 +160,7 @@ def upgrade() -> None:
         "supervision_runs",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("actor", sa.String(length=80), nullable=False),
-        sa.Column("since", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=True),
         sa.Column("visits", sa.Integer(), nullable=False),
         sa.Column("transfers", sa.Integer(), nullable=False),
         sa.Column("alerts", sa.Integer(), nullable=False),
@@ -170,7 +168,7 @@ def upgrade() -> None:
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("baseline", sa.JSON(), nullable=False),
-        sa.Column("at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision_runs")),
     )
     op.create_table(
@@ -186,7 +184,7 @@ def upgrade() -> None:
         sa.Column("risk_level", sa.String(length=8), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.String(length=80), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "risk_level IN ('low','medium','high')", name=op.f("ck_service_items_risk_level")
         ),
@@ -238,12 +236,12 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("opened_by", sa.String(length=80), nullable=False),
-        sa.Column("opened_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("assignee_user_id", sa.Integer(), nullable=True),
         sa.Column("assignee", sa.String(length=80), nullable=True),
         sa.Column("assigned_by", sa.String(length=80), nullable=True),
-        sa.Column("assigned_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("updated_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('open', 'assigned', 'dismissed', 'warned', 'confirmed', 'overturned')",
             name=op.f("ck_supervision_cases_status"),
@@ -267,9 +265,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=128), nullable=False),
         sa.Column("district_code", sa.String(length=6), nullable=False),
         sa.Column("street_code", sa.String(length=9), nullable=True),
-        sa.Column("confirmed_by_street_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_by_street_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("untrustworthy", sa.Boolean(), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('station','care_home','service_org')", name=op.f("ck_organisations_kind")
         ),
@@ -293,11 +291,11 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("filed_by", sa.String(length=80), nullable=False),
-        sa.Column("filed_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("filed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("decided_by", sa.String(length=80), nullable=True),
-        sa.Column("decided_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_reason", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "status IN ('pending', 'rejected', 'upheld')",
@@ -322,7 +320,7 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("decided_by", sa.String(length=80), nullable=False),
-        sa.Column("decided_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "outcome IN ('dismiss', 'warn', 'confirm_fraud')",
             name=op.f("ck_supervision_decisions_outcome"),
@@ -353,30 +351,30 @@ def upgrade() -> None:
         sa.Column("residency_kind", sa.String(length=20), nullable=True),
         sa.Column("residency_ref", sa.String(length=64), nullable=True),
         sa.Column("residency_valid_until", sa.Date(), nullable=True),
-        sa.Column("residency_verified_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("residency_verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "residency_verified_by_org_id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=True,
         ),
-        sa.Column("health_declared_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("health_declared_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("health_fit", sa.Boolean(), nullable=True),
         sa.Column("is_student", sa.Boolean(), nullable=False),
         sa.Column(
             "guardian_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("guardian_consent_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("guardian_consent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("status_reason", sa.Text(), nullable=True),
-        sa.Column("status_changed_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("volunteer_status", sa.String(length=16), nullable=False),
-        sa.Column("activated_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("activated_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "beneficiary_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("priority_reason", sa.String(length=20), nullable=True),
         sa.Column("died_on", sa.Date(), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "priority_reason IS NULL OR priority_reason IN ('alone_80','shidu','dibao_disabled')",
             name=op.f("ck_persons_priority_reason"),
@@ -437,7 +435,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=8), nullable=False),
         sa.Column("run_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("source IN ('scan','live')", name=op.f("ck_supervision_alerts_source")),
         sa.CheckConstraint(
             "status IN ('open', 'in_case', 'closed')", name=op.f("ck_supervision_alerts_status")
@@ -474,9 +472,9 @@ def upgrade() -> None:
         ),
         sa.Column("case_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("listed_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("listed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("listed_by", sa.String(length=80), nullable=False),
-        sa.Column("lifted_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lifted_by", sa.String(length=80), nullable=True),
         sa.Column("lift_reason", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -510,7 +508,7 @@ def upgrade() -> None:
         ),
         sa.Column("policy_version", sa.String(length=16), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=True),
-        sa.Column("at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('personal_data','guardian','sensitive_minor')",
             name=op.f("ck_consent_records_kind"),
@@ -534,7 +532,7 @@ def upgrade() -> None:
             "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("secret_cipher", sa.Text(), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_elder_codes_person_id_persons")
         ),
@@ -558,9 +556,9 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=True,
         ),
-        sa.Column("verified_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "relation IN ('spouse','parent','child','grandparent','grandchild')",
             name=op.f("ck_kinships_relation"),
@@ -598,7 +596,7 @@ def upgrade() -> None:
         sa.Column("pending", sa.BigInteger(), nullable=False),
         sa.Column("service_minutes", sa.BigInteger(), nullable=False),
         sa.Column("allow_negative", sa.Boolean(), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('earned','received','issuance','redemption','pool')",
             name=op.f("ck_ledger_accounts_kind"),
@@ -627,8 +625,8 @@ def upgrade() -> None:
         sa.Column("address", sa.Text(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
-        sa.Column("window_start", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("window_end", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("window_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("window_end", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expected_minutes", sa.Integer(), nullable=False),
         sa.Column("preferences", sa.JSON(), nullable=False),
         sa.Column("attendee_ids", sa.JSON(), nullable=False),
@@ -642,8 +640,8 @@ def upgrade() -> None:
         sa.Column("published_by", sa.String(length=80), nullable=False),
         sa.Column("reviewed_by", sa.String(length=80), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("funding IN ('own','pool')", name=op.f("ck_needs_funding")),
         sa.CheckConstraint("source IN ('online','offline')", name=op.f("ck_needs_source")),
         sa.CheckConstraint(
@@ -696,10 +694,10 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=True,
         ),
-        sa.Column("verified_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("cancelled_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('pending','verified','rejected','cancelled')",
             name=op.f("ck_qualifications_status"),
@@ -767,11 +765,11 @@ def upgrade() -> None:
         sa.Column(
             "person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column("since", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("alerts", sa.Integer(), nullable=False),
-        sa.Column("last_alert_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("reminded_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("lifted_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_alert_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lifted_by", sa.String(length=80), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_supervision_watch_person_id_persons")
@@ -791,7 +789,7 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             nullable=False,
         ),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["confirmed_by_org_id"],
             ["organisations.id"],
@@ -819,9 +817,9 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
-        sa.Column("locked_until", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by", sa.String(length=80), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "role IN ('volunteer', 'elder', 'proxy', 'station', 'district_admin', 'city_admin', 'auditor')",
             name=op.f("ck_users_role"),
@@ -854,7 +852,7 @@ def upgrade() -> None:
         sa.Column("availability", sa.JSON(), nullable=False),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("updated_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"], ["persons.id"], name=op.f("fk_volunteer_profiles_person_id_persons")
         ),
@@ -868,9 +866,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("family", sa.String(length=32), nullable=False),
         sa.Column("csrf_hash", sa.String(length=64), nullable=True),
-        sa.Column("expires_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('access','refresh','session')", name=op.f("ck_auth_tokens_kind")
         ),
@@ -909,7 +907,7 @@ def upgrade() -> None:
         sa.Column("value_date", sa.Date(), nullable=True),
         sa.Column("memo", sa.Text(), nullable=True),
         sa.Column("actor", sa.String(length=80), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("txid", sa.BigInteger(), nullable=True),
         sa.CheckConstraint(
             "(phase IN ('post','void')) = (pending_id IS NOT NULL)",
@@ -969,8 +967,8 @@ def upgrade() -> None:
             "principal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
         sa.Column("granted_by", sa.String(length=80), nullable=False),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by", sa.String(length=80), nullable=True),
         sa.ForeignKeyConstraint(
             ["principal_id"], ["persons.id"], name=op.f("fk_proxy_grants_principal_id_persons")
@@ -998,14 +996,14 @@ def upgrade() -> None:
         sa.Column("elder_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=8), nullable=False),
-        sa.Column("scheduled_start", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("scheduled_end", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("check_in_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("scheduled_start", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("scheduled_end", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("check_in_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("check_in_lat", sa.Float(), nullable=True),
         sa.Column("check_in_lon", sa.Float(), nullable=True),
         sa.Column("check_in_method", sa.String(length=16), nullable=True),
         sa.Column("check_in_device", sa.String(length=64), nullable=True),
-        sa.Column("check_out_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("check_out_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("check_out_lat", sa.Float(), nullable=True),
         sa.Column("check_out_lon", sa.Float(), nullable=True),
         sa.Column("duration_minutes", sa.Integer(), nullable=True),
@@ -1015,11 +1013,11 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("confirmed_by", sa.String(length=80), nullable=True),
         sa.Column("confirm_device", sa.String(length=64), nullable=True),
-        sa.Column("confirmed_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("entered_by", sa.String(length=80), nullable=True),
         sa.Column("dispute_reason", sa.Text(), nullable=True),
         sa.Column("resolution", sa.Text(), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("source IN ('online','offline')", name=op.f("ck_visits_source")),
         sa.CheckConstraint(
             "status IN ('scheduled', 'checked_in', 'checked_out', 'confirmed', 'disputed', 'rejected', 'no_show', 'cancelled', 'pending_approval')",
@@ -1059,8 +1057,8 @@ def upgrade() -> None:
         sa.Column("station_decided_by", sa.String(length=80), nullable=True),
         sa.Column("decided_by", sa.String(length=80), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("created_at", timebank.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("decided_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "status IN ('submitted','station_approved','approved','rejected','withdrawn')",
             name=op.f("ck_admission_applications_status"),
@@ -1105,9 +1103,9 @@ def upgrade() -> None:
             "reversal_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("minutes", sa.Integer(), nullable=True),
-        sa.Column("at", timebank.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("by", sa.String(length=80), nullable=False),
-        sa.Column("lifted_at", timebank.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lifted_by", sa.String(length=80), nullable=True),
         sa.Column(
             "restore_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True

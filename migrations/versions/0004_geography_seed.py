@@ -1,15 +1,26 @@
-"""geography seed: Beijing's 16 districts and their streets, so a fresh install can register
+"""geography seed (retired): no longer seeds anything; a city imports its own geography
 
 Revision ID: 0004
 Revises: 0003
+
+This revision used to insert Beijing's 16 districts and 160 streets with synthetic codes and
+coordinates into every database, production included. It now does nothing, and the chain
+keeps its id so that databases already at 0004 (or later) stay on the same history.
+
+Why no data migration deletes what the old 0004 wrote:
+
+* a database already at 0004 has people, stations and service items pointing at those
+  districts and streets (foreign keys); deleting them would fail or orphan real rows;
+* the 16 district rows are real (GB/T 2260 codes and names), and the street names are real;
+  only the street codes and coordinates are synthetic;
+* ``timebank geography import FILE`` upserts by code, so importing the city's real file
+  corrects every seeded row whose code it shares (names and coordinates are updated).
+
+A fresh database therefore starts with no geography: the operator imports the city's file
+(docs/operations.md), and ``timebank demo`` writes the demo city's own places.
 """
 
 from collections.abc import Sequence
-
-import sqlalchemy as sa
-from alembic import op
-
-from timebank.people.divisions import DISTRICTS, STREETS
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -18,45 +29,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    districts = sa.table(
-        "districts",
-        sa.column("code", sa.String),
-        sa.column("name_zh", sa.String),
-        sa.column("name_en", sa.String),
-        sa.column("lat", sa.Float),
-        sa.column("lon", sa.Float),
-    )
-    op.bulk_insert(
-        districts,
-        [
-            {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "lat": d.lat, "lon": d.lon}
-            for d in DISTRICTS
-        ],
-    )
-    streets = sa.table(
-        "streets",
-        sa.column("code", sa.String),
-        sa.column("district_code", sa.String),
-        sa.column("name_zh", sa.String),
-        sa.column("lat", sa.Float),
-        sa.column("lon", sa.Float),
-    )
-    op.bulk_insert(
-        streets,
-        [
-            {
-                "code": s.code,
-                "district_code": d.code,
-                "name_zh": s.name_zh,
-                "lat": s.lat,
-                "lon": s.lon,
-            }
-            for d in DISTRICTS
-            for s in STREETS[d.code]
-        ],
-    )
+    pass
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM streets")
-    op.execute("DELETE FROM districts")
+    pass

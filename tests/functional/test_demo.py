@@ -202,3 +202,19 @@ def test_bad_size_and_missing_schema_are_refused(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "small or city" in bad.output
     bare = cli(url, "demo")
     assert bare.exit_code != 0 and "db upgrade" in bare.output
+
+
+def test_production_refuses_the_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = fresh_database_url("sqlite", "demo-prod", tmp_path)
+    upgraded = cli(url, "db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    engine = make_engine(url)
+    before = [count(engine, model) for model in (Organisation, Person, Account, Transfer)]
+    monkeypatch.setenv("TIMEBANK_ENV", "prod")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", "a-production-secret-" + "7" * 32)
+    monkeypatch.setenv("TIMEBANK_SEAL_SIGNING_KEY", "ab" * 32)
+    result = cli(url, "demo", "--seed", SEED, "--size", "small")
+    assert result.exit_code != 0
+    assert "production" in result.output and "TIMEBANK_ENV=prod" in result.output
+    assert [count(engine, model) for model in (Organisation, Person, Account, Transfer)] == before
+    engine.dispose()

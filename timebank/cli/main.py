@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from timebank.cli.admin import user_app
 from timebank.cli.care import care_commands, import_app
 from timebank.cli.common import _factory, _friendly_errors, _run, console, err_console
+from timebank.cli.geography import geography_app
 from timebank.cli.supervise import supervise_app
 from timebank.clock import SystemClock
 from timebank.config import get_settings
@@ -34,6 +35,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(supervise_app, name="supervise")
+app.add_typer(geography_app, name="geography")
 app.add_typer(care_commands)
 
 

@@ -1,5 +1,6 @@
-"""Places of the demo city: Beijing's districts and streets, 1–2 stations per street and one
-public care home per district, each confirmed by its street before the time bank opened."""
+"""Places of the demo city: Beijing's districts and streets (timebank.demo.geography), 1–2
+stations per street and one public care home per district, each confirmed by its street
+before the time bank opened."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from timebank.demo import geography
 from timebank.demo.calendar import LAUNCH, local_at
 from timebank.demo.plan import DemoPlan
-from timebank.people import divisions
 from timebank.people.models import Organisation
 
 
@@ -48,8 +49,8 @@ def plan_places(plan: DemoPlan) -> Places:
         orgs.append(OrgPlan(len(orgs), kind, name, district, street, confirmed, created))
         return len(orgs) - 1
 
-    for district in divisions.DISTRICTS:
-        streets = divisions.STREETS[district.code]
+    for district in geography.DISTRICTS:
+        streets = geography.STREETS[district.code]
         add("care_home", f"北京市{district.name_zh}社会福利中心", district.code, streets[0].code)
         for street in streets:
             count = 2 if rng.chance(plan.second_station_share) else 1
@@ -66,7 +67,7 @@ def plan_places(plan: DemoPlan) -> Places:
 
 def insert_places(session: Session, places: Places, *, first_org_id: int) -> None:
     """Districts and streets (those missing), then the organisations with their fixed ids."""
-    divisions.seed_geography(session)
+    geography.seed_geography(session)
     session.execute(
         insert(Organisation),
         [

@@ -8,11 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from timebank.demo import names
+from timebank.demo import geography, names
 from timebank.demo.calendar import DAYS, END, LAUNCH, START
 from timebank.demo.draw import Draw, Weighted
 from timebank.demo.places import Places
-from timebank.people import divisions
 from timebank.people.idcard import make_id_number
 
 # Share of the city's older residents and volunteers by district (central districts dominate).
@@ -105,14 +104,14 @@ class Registry:
 
     def home(self, district: str) -> Home:
         rng = self.rng
-        street = rng.pick(divisions.STREETS[district])
+        street = rng.pick(geography.STREETS[district])
         stations = self.places.stations_of_street[street.code]
         station = rng.pick(stations)
         lat = round(street.lat + rng.gauss(0, 0.004), 6)
         lon = round(street.lon + rng.gauss(0, 0.005), 6)
-        if not divisions.in_city(lat, lon):
+        if not geography.in_city(lat, lon):
             lat, lon = street.lat, street.lon
-        zh = divisions.district(district)
+        zh = geography.district(district)
         assert zh is not None
         address = names.address(rng, zh.name_zh, street.name_zh)
         return Home(district, street.code, station, stations[0], address, lat, lon)

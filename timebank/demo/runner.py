@@ -30,7 +30,7 @@ from timebank.demo.plan import DemoPlan, Size, make_plan
 from timebank.demo.posting import count_specs, post_year
 from timebank.demo.progress import Advance, Reporter, Silent
 from timebank.demo.specs import Ids
-from timebank.errors import Conflict
+from timebank.errors import Conflict, RuleViolation
 from timebank.ledger.audit import seal_transfers
 from timebank.ledger.models import Transfer
 from timebank.people.crypto import PiiVault
@@ -137,7 +137,16 @@ def run_demo(
     """Seed the demo city; None when ``if_empty`` found people already there.
 
     ``fraud``: plant every supervision pattern into the city at these rates (per 1,000
-    visits; station patterns per 100 busy station-months), labelled in ``result.planted``."""
+    visits; station patterns per 100 busy station-months), labelled in ``result.planted``.
+
+    Refused before anything is read or written when ``settings.env`` is ``prod``: a demo city
+    is invented people, places and coins, and has no place in a city's real records."""
+    if settings.env == "prod":
+        raise RuleViolation(
+            "the demo city is never seeded into a production database (TIMEBANK_ENV=prod); "
+            "use a dev or test database",
+            rule="demo_not_in_production",
+        )
     plan = make_plan(seed, size)
     report = reporter or Silent()
     result = DemoResult(seed=seed, size=plan.size)

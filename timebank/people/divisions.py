@@ -1,10 +1,8 @@
-"""The demo city's geography: Beijing's 16 districts and some of their streets and townships.
+"""The city's administrative divisions as imported (``timebank geography import``).
 
-District codes and centres are GB/T 2260 and DESIGN §1. Street and township *names* are real;
-their 9-digit codes are synthetic (district code + a sequence 001, 002, … in the order listed
-here) and need not match the official statistical division codes. Their coordinates are
-deterministic offsets around the district centre, good enough for distances in a demo, not
-for a map.
+Product code knows no city by heart: whether a point is "in the city" is judged against the
+district, street and community centres in the database — the box around them, widened by
+``REACH_KM`` so that homes at the edge of an outer district still fit.
 """
 
 from __future__ import annotations
@@ -12,142 +10,55 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
-from timebank.people.models import District, Street
+from timebank.people.models import Community, District, Street
+
+REACH_KM = 50.0  # beyond the outermost imported centre; a typo or another city lies further
+KM_PER_DEGREE_LAT = 111.0
 
 
 @dataclass(frozen=True)
-class Place:
-    code: str
-    name_zh: str
-    lat: float
-    lon: float
+class Box:
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
 
-
-@dataclass(frozen=True)
-class DistrictInfo(Place):
-    name_en: str
-    radius: float  # degrees; how far from the centre its streets are spread
-
-
-# code, zh, en, lat, lon, spread of streets (inner districts are small, outer ones large).
-DISTRICTS: tuple[DistrictInfo, ...] = tuple(
-    DistrictInfo(code, zh, lat, lon, en, radius)
-    for code, zh, en, lat, lon, radius in (
-        ("110101", "东城区", "Dongcheng", 39.93, 116.42, 0.015),
-        ("110102", "西城区", "Xicheng", 39.91, 116.37, 0.015),
-        ("110105", "朝阳区", "Chaoyang", 39.95, 116.49, 0.04),
-        ("110106", "丰台区", "Fengtai", 39.86, 116.29, 0.04),
-        ("110107", "石景山区", "Shijingshan", 39.91, 116.22, 0.025),
-        ("110108", "海淀区", "Haidian", 39.96, 116.30, 0.04),
-        ("110109", "门头沟区", "Mentougou", 39.94, 116.10, 0.08),
-        ("110111", "房山区", "Fangshan", 39.75, 116.14, 0.08),
-        ("110112", "通州区", "Tongzhou", 39.91, 116.66, 0.06),
-        ("110113", "顺义区", "Shunyi", 40.13, 116.65, 0.06),
-        ("110114", "昌平区", "Changping", 40.22, 116.23, 0.07),
-        ("110115", "大兴区", "Daxing", 39.73, 116.34, 0.07),
-        ("110116", "怀柔区", "Huairou", 40.32, 116.63, 0.08),
-        ("110117", "平谷区", "Pinggu", 40.14, 117.12, 0.06),
-        ("110118", "密云区", "Miyun", 40.38, 116.84, 0.08),
-        ("110119", "延庆区", "Yanqing", 40.46, 115.97, 0.08),
-    )
-)
-
-STREET_NAMES: dict[str, tuple[str, ...]] = {
-    "110101": ("东华门街道", "景山街道", "交道口街道", "安定门街道", "北新桥街道",
-               "东四街道", "朝阳门街道", "建国门街道", "东直门街道", "和平里街道"),
-    "110102": ("西长安街街道", "新街口街道", "月坛街道", "展览路街道", "德胜街道",
-               "金融街街道", "什刹海街道", "大栅栏街道", "天桥街道", "牛街街道"),
-    "110105": ("建外街道", "朝外街道", "呼家楼街道", "三里屯街道", "亚运村街道",
-               "望京街道", "酒仙桥街道", "双井街道", "劲松街道", "潘家园街道"),
-    "110106": ("右安门街道", "太平桥街道", "西罗园街道", "大红门街道", "南苑街道",
-               "方庄街道", "丰台街道", "卢沟桥街道", "长辛店街道", "宛平街道"),
-    "110107": ("八宝山街道", "老山街道", "八角街道", "古城街道", "苹果园街道",
-               "金顶街街道", "广宁街道", "五里坨街道", "鲁谷街道"),
-    "110108": ("万寿路街道", "羊坊店街道", "紫竹院街道", "北太平庄街道", "学院路街道",
-               "中关村街道", "海淀街道", "青龙桥街道", "香山街道", "清河街道"),
-    "110109": ("大峪街道", "城子街道", "东辛房街道", "大台街道", "龙泉镇",
-               "永定镇", "潭柘寺镇", "军庄镇", "妙峰山镇", "斋堂镇"),
-    "110111": ("城关街道", "拱辰街道", "西潞街道", "向阳街道", "长阳镇",
-               "良乡镇", "周口店镇", "琉璃河镇", "窦店镇", "十渡镇"),
-    "110112": ("中仓街道", "新华街道", "北苑街道", "玉桥街道", "永顺镇",
-               "梨园镇", "宋庄镇", "张家湾镇", "马驹桥镇", "漷县镇"),
-    "110113": ("胜利街道", "光明街道", "石园街道", "空港街道", "双丰街道",
-               "旺泉街道", "后沙峪镇", "牛栏山镇", "杨镇", "高丽营镇"),
-    "110114": ("城北街道", "城南街道", "回龙观街道", "天通苑北街道", "霍营街道",
-               "沙河镇", "南口镇", "小汤山镇", "北七家镇", "十三陵镇"),
-    "110115": ("兴丰街道", "林校路街道", "清源街道", "观音寺街道", "天宫院街道",
-               "高米店街道", "西红门镇", "旧宫镇", "庞各庄镇", "魏善庄镇"),
-    "110116": ("泉河街道", "龙山街道", "怀柔镇", "雁栖镇", "庙城镇",
-               "北房镇", "杨宋镇", "桥梓镇", "渤海镇", "汤河口镇"),
-    "110117": ("滨河街道", "兴谷街道", "平谷镇", "峪口镇", "马坊镇",
-               "金海湖镇", "东高村镇", "山东庄镇", "王辛庄镇", "大华山镇"),
-    "110118": ("鼓楼街道", "果园街道", "密云镇", "溪翁庄镇", "西田各庄镇",
-               "十里堡镇", "穆家峪镇", "太师屯镇", "古北口镇", "不老屯镇"),
-    "110119": ("百泉街道", "香水园街道", "儒林街道", "延庆镇", "康庄镇",
-               "八达岭镇", "永宁镇", "旧县镇", "张山营镇", "千家店镇"),
-}  # fmt: skip
-
-# A box around Beijing's administrative area; a point outside it is a typo or another city.
-CITY_BOUNDS = (39.40, 41.10, 115.40, 117.55)  # lat min, lat max, lon min, lon max
-
-
-def _streets_of(district: DistrictInfo) -> tuple[Place, ...]:
-    names = STREET_NAMES[district.code]
-    places = []
-    for i, name in enumerate(names):
-        # Spread around the centre on a circle of alternating radius: distinct, repeatable.
-        angle = 2 * math.pi * i / len(names)
-        r = district.radius * (0.5 + 0.5 * (i % 2))
-        places.append(
-            Place(
-                code=f"{district.code}{i + 1:03d}",
-                name_zh=name,
-                lat=round(district.lat + r * math.sin(angle), 5),
-                lon=round(district.lon + r * math.cos(angle), 5),
-            )
+    def widened(self, km: float) -> Box:
+        dlat = km / KM_PER_DEGREE_LAT
+        # A degree of longitude shrinks with latitude; use the box's widest parallel.
+        widest = max(abs(self.lat_min), abs(self.lat_max))
+        dlon = km / (KM_PER_DEGREE_LAT * max(math.cos(math.radians(widest)), 0.01))
+        return Box(
+            self.lat_min - dlat, self.lat_max + dlat, self.lon_min - dlon, self.lon_max + dlon
         )
-    return tuple(places)
+
+    def holds(self, lat: float, lon: float) -> bool:
+        return self.lat_min <= lat <= self.lat_max and self.lon_min <= lon <= self.lon_max
 
 
-STREETS: dict[str, tuple[Place, ...]] = {d.code: _streets_of(d) for d in DISTRICTS}
-_DISTRICT_BY_CODE = {d.code: d for d in DISTRICTS}
-_STREET_BY_CODE = {s.code: s for streets in STREETS.values() for s in streets}
+def city_reach(session: Session, *, km: float = REACH_KM) -> Box | None:
+    """The box around every imported centre, widened by ``km``; None before any import."""
+    centres = union_all(
+        select(District.lat, District.lon),
+        select(Street.lat, Street.lon),
+        select(Community.lat, Community.lon),
+    ).subquery()
+    row = session.execute(
+        select(
+            func.min(centres.c.lat),
+            func.max(centres.c.lat),
+            func.min(centres.c.lon),
+            func.max(centres.c.lon),
+        )
+    ).one()
+    if row[0] is None:
+        return None
+    return Box(*row).widened(km)
 
 
-def district(code: str) -> DistrictInfo | None:
-    return _DISTRICT_BY_CODE.get(code)
-
-
-def street(code: str) -> Place | None:
-    return _STREET_BY_CODE.get(code)
-
-
-def in_city(lat: float, lon: float) -> bool:
-    lat_min, lat_max, lon_min, lon_max = CITY_BOUNDS
-    return lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
-
-
-def seed_geography(session: Session) -> int:
-    """Insert the districts and streets that are missing; returns how many rows were added."""
-    added = 0
-    for d in DISTRICTS:
-        if session.get(District, d.code) is None:
-            session.add(
-                District(code=d.code, name_zh=d.name_zh, name_en=d.name_en, lat=d.lat, lon=d.lon)
-            )
-            added += 1
-    # Streets reference districts: the districts must reach the database first.
-    session.flush()
-    for d in DISTRICTS:
-        for s in STREETS[d.code]:
-            if session.get(Street, s.code) is None:
-                session.add(
-                    Street(
-                        code=s.code, district_code=d.code, name_zh=s.name_zh, lat=s.lat, lon=s.lon
-                    )
-                )
-                added += 1
-    session.flush()
-    return added
+def in_city(session: Session, lat: float, lon: float) -> bool:
+    reach = city_reach(session)
+    return reach is not None and reach.holds(lat, lon)

@@ -40,6 +40,17 @@ class Street(Base):
     lon: Mapped[float] = mapped_column(Float)
 
 
+class Community(Base):
+    """A community (社区 / 村) within a street; imported with the city's geography."""
+
+    __tablename__ = "communities"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    street_code: Mapped[str] = mapped_column(ForeignKey("streets.code"), index=True)
+    name_zh: Mapped[str] = mapped_column(String(64))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+
+
 class Organisation(Base):
     """A station (服务网点), public care home or service organisation."""
 
@@ -49,6 +60,8 @@ class Organisation(Base):
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+    # The city's own code for a station imported with its geography; None for the others.
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(128))
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"), index=True)
     street_code: Mapped[str | None] = mapped_column(ForeignKey("streets.code"))

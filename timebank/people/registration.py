@@ -60,7 +60,8 @@ def _place(
             "give both lat and lon, or neither", field="lat" if lat is None else "lon"
         )
     if lat is not None and lon is not None:
-        if not divisions.in_city(lat, lon):
+        # Judged against the city's imported geography, not a table of one city.
+        if not divisions.in_city(session, lat, lon):
             raise InvalidInput(f"({lat}, {lon}) is outside the city", field="lat")
         return lat, lon
     # Without a geocoded address, the street (else district) centre stands in for matching.

@@ -29,11 +29,11 @@ from timebank.catalog.models import ServiceItem
 from timebank.clock import LOCAL_TZ, FixedClock, local_date
 from timebank.config import Settings
 from timebank.db import make_engine, make_session_factory
+from timebank.demo.geography import seed_geography
 from timebank.ledger import services as ledger
 from timebank.notices.models import Notice
 from timebank.people import services as people
 from timebank.people.accounts import create_user
-from timebank.people.divisions import seed_geography
 from timebank.people.models import Organisation, Person
 from timebank.people.proxies import grant_proxy
 from timebank.policy import Policy

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.clock import local_date
+from timebank.demo.geography import seed_geography
 from timebank.people import services
 from timebank.people.crypto import PiiVault
-from timebank.people.divisions import seed_geography
 from timebank.people.idcard import make_id_number
 from timebank.people.models import Organisation, Person
 

@@ -16,8 +16,9 @@ from tests.integration.people.factories import (
 )
 from timebank.actors import Actor, Role
 from timebank.clock import FixedClock
+from timebank.demo import geography
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
-from timebank.people import divisions, services
+from timebank.people import services
 from timebank.people.idcard import make_id_number
 from timebank.people.models import District, Person, Street
 
@@ -28,9 +29,9 @@ def city(session: Session, clock: FixedClock) -> City:
 
 
 def test_seed_geography_is_idempotent(session: Session, city: City) -> None:
-    assert divisions.seed_geography(session) == 0
+    assert geography.seed_geography(session) == 0
     assert session.scalar(select(func.count()).select_from(District)) == 16
-    streets = sum(len(s) for s in divisions.STREETS.values())
+    streets = sum(len(s) for s in geography.STREETS.values())
     assert session.scalar(select(func.count()).select_from(Street)) == streets
 
 
@@ -58,7 +59,7 @@ def test_registration_stores_the_id_encrypted_hashed_and_masked(
     assert number not in person.id_cipher
     assert VAULT.decrypt(person.id_cipher) == number
     assert person.id_hash == VAULT.lookup_hash(number)
-    street = divisions.street("110101002")
+    street = geography.street("110101002")
     assert street is not None
     assert (person.lat, person.lon) == (street.lat, street.lon)
     assert (person.status, person.volunteer_status) == ("active", "none")
@@ -229,3 +230,11 @@ def test_lookups(session: Session, city: City) -> None:
     with pytest.raises(InvalidInput):
         services.find_by_id_number(session, "123", vault=VAULT)
     assert session.get(Person, register(session, city).id) is not None
+
+
+def test_a_home_outside_the_imported_city_is_refused(session: Session, city: City) -> None:
+    with pytest.raises(InvalidInput) as info:
+        register(session, city, lat=39.13, lon=117.20)  # Tianjin, not Beijing
+    assert info.value.field == "lat" and "outside the city" in info.value.message
+    person = register(session, city, lat=39.93, lon=116.42)
+    assert (person.lat, person.lon) == (39.93, 116.42)

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from timebank.catalog.models import ServiceItem
 from timebank.demo.fraud.write import PlannedVisit, insert_rows, insert_visits
+from timebank.demo.geography import DISTRICTS, seed_geography
 from timebank.demo.synth import SynthCity
 from timebank.demo.synth import city as model
 from timebank.demo.synth.builder import CityBuilder
 from timebank.demo.synth.honest import add_honest_transfers, add_honest_visits
 from timebank.ledger.models import ISSUANCE_ID, POOL_ID, REDEMPTION_ID, Account, Transfer
-from timebank.people.divisions import DISTRICTS, seed_geography
 from timebank.people.models import Organisation, Person
 from timebank.supervision.detection.epoch import from_epoch, local_day
 from timebank.supervision.detection.tables import DONATION, GIFT, NO_DEVICE
