@@ -1,4 +1,5 @@
-"""Keyset pagination: ``?limit=&cursor=`` and one envelope, ``{items, next_cursor, limit}``.
+"""Keyset pagination: ``?limit=&cursor=`` and one envelope, ``{items, next_cursor, limit, total}``,
+over the kernel's ``timebank.paging``.
 
 The cursor is opaque to clients (base64 of the last id seen); results are ordered by id, so a
 page never skips or repeats rows when new ones arrive.
@@ -7,7 +8,7 @@ page never skips or repeats rows when new ones arrive.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
+from timebank import paging
 from timebank.errors import InvalidInput
 
 T = TypeVar("T")
@@ -26,6 +28,7 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done")
     limit: int
+    total: int = Field(description="How many items the filters match, on every page")
 
 
 class PageParams(BaseModel):
@@ -58,6 +61,21 @@ def decode(cursor: str) -> int:
         raise InvalidInput("the cursor is not one this API gave out", field="cursor") from exc
 
 
+def window(params: PageParams) -> paging.Window:
+    return paging.Window(limit=params.limit, after=params.after)
+
+
+def envelope(page: paging.Page[Any], render: Callable[[Any], T]) -> Page[T]:
+    """The API's envelope of a kernel page (``timebank.paging``)."""
+    after = page.next_after
+    return Page[T](
+        items=[render(r) for r in page.items],
+        next_cursor=encode(after) if after is not None else None,
+        limit=page.limit,
+        total=page.total,
+    )
+
+
 def paginate(
     session: Session,
     query: Select[Any],
@@ -65,29 +83,9 @@ def paginate(
     params: PageParams,
     render: Callable[[Any], T],
 ) -> Page[T]:
-    rows: Sequence[Any] = (
-        session.execute(
-            query.where(id_column > params.after).order_by(id_column).limit(params.limit + 1)
-        )
-        .scalars()
-        .all()
-    )
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    return Page[T](
-        items=[render(r) for r in rows],
-        next_cursor=encode(rows[-1].id) if more and rows else None,
-        limit=params.limit,
-    )
+    return envelope(paging.fetch(session, query, window(params), key=id_column), render)
 
 
 def page_of_list(items: list[T], key: Callable[[T], int], params: PageParams) -> Page[T]:
     """Paginate rows already in memory (a statement computed with running balances)."""
-    after = [i for i in items if key(i) > params.after]
-    chunk = after[: params.limit]
-    more = len(after) > params.limit
-    return Page[T](
-        items=chunk,
-        next_cursor=encode(key(chunk[-1])) if more and chunk else None,
-        limit=params.limit,
-    )
+    return envelope(paging.of_list(items, window(params), key), lambda item: item)

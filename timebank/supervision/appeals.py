@@ -24,8 +24,9 @@ from timebank.people import status as people_status
 from timebank.people.models import Person
 from timebank.people.rules import required_text
 from timebank.supervision import lifecycle
-from timebank.supervision.cases import case_people, get_case
+from timebank.supervision.cases import get_case
 from timebank.supervision.models import Appeal, Case, Sanction, UntrustworthyEntry
+from timebank.supervision.queries import case_people
 from timebank.supervision.records import audit_target
 from timebank.supervision.sanctions import lift_untrustworthy, lift_watch
 

@@ -21,7 +21,12 @@ from timebank.people.models import Person
 from timebank.people.rules import required_text
 from timebank.people.scope import require_admin_in
 from timebank.supervision import lifecycle, sanctions
-from timebank.supervision.models import Alert, AlertPerson, Case, CaseAlert, Decision, Sanction
+from timebank.supervision.models import Alert, Case, CaseAlert, Decision, Sanction
+from timebank.supervision.plans import plan_decision
+
+# Re-exported (they moved to the read side, ``queries``): callers still import them from here.
+from timebank.supervision.queries import case_alerts as case_alerts
+from timebank.supervision.queries import case_people as case_people
 from timebank.supervision.records import audit_target
 
 WARNING = (
@@ -39,30 +44,6 @@ def get_case(session: Session, case_id: int, *, lock: bool = False) -> Case:
     if found is None:
         raise NotFound(f"no case {case_id}", field="case_id")
     return found
-
-
-def case_alerts(session: Session, case_id: int) -> list[Alert]:
-    return list(
-        session.execute(
-            select(Alert)
-            .join(CaseAlert, CaseAlert.alert_id == Alert.id)
-            .where(CaseAlert.case_id == case_id)
-            .order_by(Alert.id)
-        ).scalars()
-    )
-
-
-def case_people(session: Session, case_id: int) -> list[int]:
-    """Every person an alert of the case names."""
-    return sorted(
-        set(
-            session.execute(
-                select(AlertPerson.person_id)
-                .join(CaseAlert, CaseAlert.alert_id == AlertPerson.alert_id)
-                .where(CaseAlert.case_id == case_id)
-            ).scalars()
-        )
-    )
 
 
 def open_case(
@@ -163,7 +144,8 @@ def decide_case(
     ``transfer_ids`` are reversed beyond the service credits the alerts name.
 
     Deciding again with the same outcome is a retry: it finishes whatever is missing and
-    repeats nothing (the ledger keys derive from the case). Another outcome is refused."""
+    repeats nothing (the ledger keys derive from the case). Another outcome is refused.
+    What it does is ``plans.plan_decision``'s plan, the one the confirmation page shows."""
     case = get_case(session, case_id, lock=True)
     require_admin_in(actor, case.district_code)
     why = required_text(reason, field="reason", max_len=1000)
@@ -177,20 +159,17 @@ def decide_case(
         )
     if decision is None:
         lifecycle.require_case_move(case.id, case.status, target)
-    people = sorted(set(case_people(session, case.id) if person_ids is None else person_ids))
-    alerts = case_alerts(session, case.id)
+    plan = plan_decision(
+        session,
+        case,
+        outcome,
+        person_ids=person_ids,
+        organisation_ids=organisation_ids,
+        transfer_ids=transfer_ids,
+    )
+    people, alerts = list(plan.people), plan.alerts
     if outcome == "confirm_fraud":
-        sanctions.apply_fraud(
-            session,
-            actor=actor,
-            case=case,
-            alerts=alerts,
-            people=people,
-            organisation_ids=organisation_ids,
-            transfer_ids=transfer_ids,
-            reason=why,
-            at=at,
-        )
+        sanctions.apply_fraud(session, actor=actor, case=case, plan=plan, reason=why, at=at)
     elif outcome == "warn":
         _warn(session, actor, case, people, at)
     else:

@@ -24,7 +24,6 @@ from timebank.people.models import Organisation, Person
 from timebank.people.rules import required_text
 from timebank.people.scope import require_admin_in
 from timebank.people.status import set_status
-from timebank.supervision.credits import named_credits
 from timebank.supervision.models import (
     Alert,
     AlertPerson,
@@ -34,6 +33,7 @@ from timebank.supervision.models import (
     UntrustworthyEntry,
     Watch,
 )
+from timebank.supervision.plans import DecisionPlan, reversal_key
 from timebank.supervision.records import audit_target
 
 
@@ -42,21 +42,17 @@ def apply_fraud(
     *,
     actor: Actor,
     case: Case,
-    alerts: Sequence[Alert],
-    people: Sequence[int],
-    organisation_ids: Sequence[int],
-    transfer_ids: Sequence[int],
+    plan: DecisionPlan,
     reason: str,
     at: datetime,
 ) -> None:
+    """Carry out a confirmed-fraud plan (``plans.plan_decision``): exactly what it names."""
     why = f"case {case.id}: {reason}"[:500]
-    for person_id in people:
+    for person_id in plan.people:
         _disqualify(session, actor, case, person_id, why, at)
-    credits = named_credits(session, alerts, people)
-    for transfer_id in sorted(set(credits) | set(transfer_ids)):
-        _reverse(session, actor, case, transfer_id, set(people), why, at)
-    stations = {a.station_id for a in alerts if a.subject_kind == "station_month" and a.station_id}
-    for org_id in sorted(set(organisation_ids) | stations):
+    for transfer_id in plan.reversals:
+        _reverse(session, actor, case, transfer_id, set(plan.people), why, at)
+    for org_id in plan.organisations:
         _list_untrustworthy(session, actor, case, org_id, reason, at)
 
 
@@ -113,7 +109,7 @@ def _reverse(
     original = session.get(Transfer, transfer_id)
     if original is None:
         raise NotFound(f"no transfer {transfer_id}", field="transfer_ids")
-    key = f"case:{case.id}:reverse:{transfer_id}"
+    key = reversal_key(case.id, transfer_id)
     earlier = session.execute(
         select(Transfer).where(Transfer.reverses_id == transfer_id)
     ).scalar_one_or_none()

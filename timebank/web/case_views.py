@@ -1,5 +1,8 @@
 """Read models of the case pages: the people a case names, everything a reviewer sees of a case,
-and the consequences of a decision or an appeal stated before it is confirmed."""
+and the consequences of a decision or an appeal stated before it is confirmed.
+
+The consequences of a decision are its plan (``supervision.plans.plan_decision``), the one
+``decide_case`` carries out; the reads are ``supervision.queries``'."""
 
 from __future__ import annotations
 
@@ -7,26 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor
-from timebank.ledger.models import Transfer
-from timebank.people.models import District, Organisation, Person
-from timebank.supervision.cases import case_alerts, case_people
-from timebank.supervision.credits import named_credits
-from timebank.supervision.models import (
-    Alert,
-    Appeal,
-    Case,
-    Decision,
-    Sanction,
-    UntrustworthyEntry,
-    Watch,
-)
+from timebank.people import queries as people_q
+from timebank.people.models import District
+from timebank.supervision import queries as q
+from timebank.supervision.models import Appeal, Case
+from timebank.supervision.plans import DecisionPlan
 from timebank.web import context as wc
 from timebank.web.transactions import logged
-from timebank.web.views import names_of
 
 
 @dataclass(frozen=True)
@@ -40,109 +33,48 @@ class PersonRow:
 
 def people_rows(web: wc.Web, s: Session, actor: Actor, ids: Sequence[int]) -> list[PersonRow]:
     """The people an alert or case names; reading them leaves a line in the access log."""
-    if not ids:
-        return []
-    people = list(s.execute(select(Person).where(Person.id.in_(list(ids)))).scalars())
-    watched = set(
-        s.execute(
-            select(Watch.person_id).where(Watch.person_id.in_(list(ids)), Watch.lifted_at.is_(None))
-        ).scalars()
-    )
+    watched = q.watched(s, list(ids))
     rows = []
-    for p in sorted(people, key=lambda p: p.id):
+    for p in people_q.people_by_id(s, ids):
         logged(web, s, actor, p.id, "supervision")
         rows.append(PersonRow(p.id, p.full_name, p.id_masked, p.status, p.id in watched))
     return rows
 
 
-def org_names(s: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = s.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
-    return dict(rows.tuples().all())
-
-
 def case_detail(web: wc.Web, s: Session, actor: Actor, case: Case) -> dict[str, Any]:
-    sanctions = list(
-        s.execute(select(Sanction).where(Sanction.case_id == case.id).order_by(Sanction.id))
-        .scalars()
-        .all()
-    )
-    listed = list(
-        s.execute(
-            select(UntrustworthyEntry)
-            .where(UntrustworthyEntry.case_id == case.id)
-            .order_by(UntrustworthyEntry.id)
-        ).scalars()
-    )
+    record = q.case_record(s, case)
     district = s.get(District, case.district_code)
-    orgs = org_names(s, {e.organisation_id for e in listed})
     return {
         "case": case,
         "district": "" if district is None else district.name_zh,
-        "alerts": case_alerts(s, case.id),
-        "people": people_rows(web, s, actor, case_people(s, case.id)),
-        "decision": s.execute(
-            select(Decision).where(Decision.case_id == case.id)
-        ).scalar_one_or_none(),
-        "sanctions": sanctions,
-        "names": names_of(s, {x.person_id for x in sanctions}),
-        "listed": [(e, orgs.get(e.organisation_id, "")) for e in listed],
-        "appeals": list(
-            s.execute(select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id)).scalars()
-        ),
+        "alerts": record.alerts,
+        "people": people_rows(web, s, actor, record.people),
+        "decision": record.decision,
+        "sanctions": record.sanctions,
+        "names": people_q.names(s, {x.person_id for x in record.sanctions}),
+        "listed": [(x.entry, x.name) for x in record.listings],
+        "appeals": record.appeals,
     }
 
 
-def _minutes(s: Session, transfer_ids: Sequence[int]) -> int:
-    if not transfer_ids:
-        return 0
-    total = s.execute(
-        select(func.coalesce(func.sum(Transfer.amount), 0)).where(
-            Transfer.id.in_(list(transfer_ids))
-        )
-    ).scalar_one()
-    return int(total)
-
-
-def consequences(
-    web: wc.Web,
-    s: Session,
-    actor: Actor,
-    case: Case,
-    alerts: Sequence[Alert],
-    outcome: str,
-    orgs: Sequence[int],
-) -> dict[str, Any]:
-    """What ``decide_case(outcome)`` will do, in the terms the page states it."""
-    ids = case_people(s, case.id)
-    out: dict[str, Any] = {"people": people_rows(web, s, actor, ids), "credits": 0, "minutes": 0}
-    if outcome == "confirm_fraud":
-        credits = named_credits(s, alerts, ids)
-        stations = {a.station_id for a in alerts if a.subject_kind == "station_month"}
-        listed = {o for o in stations if o} | set(orgs)
-        out.update(
-            credits=len(credits),
-            minutes=_minutes(s, credits),
-            institutions=sorted(org_names(s, listed).values()),
-        )
-    return out
+def consequences(web: wc.Web, s: Session, actor: Actor, plan: DecisionPlan) -> dict[str, Any]:
+    """What ``decide_case`` will do — its own plan — in the terms the page states it."""
+    orgs = people_q.organisation_names(s, plan.organisations)
+    return {
+        "people": people_rows(web, s, actor, plan.people),
+        "credits": len(plan.reversals),
+        "minutes": plan.minutes,
+        "institutions": sorted(orgs.values()),
+        "reversals": plan.reversals,
+    }
 
 
 def appeal_consequences(s: Session, appeal: Appeal) -> dict[str, Any]:
     """What upholding ``appeal`` (reinstating) will undo."""
-    live = list(
-        s.execute(
-            select(Sanction).where(Sanction.case_id == appeal.case_id, Sanction.lifted_at.is_(None))
-        ).scalars()
-    )
+    live = q.sanctions_of(s, appeal.case_id, live=True)
     reversals = [x for x in live if x.kind == "reversal"]
-    listed = s.execute(
-        select(UntrustworthyEntry.organisation_id).where(
-            UntrustworthyEntry.case_id == appeal.case_id, UntrustworthyEntry.lifted_at.is_(None)
-        )
-    ).scalars()
-    names = names_of(s, {x.person_id for x in live})
+    listed = [x.name for x in q.listings_of(s, case_id=appeal.case_id) if x.entry.lifted_at is None]
+    names = people_q.names(s, {x.person_id for x in live})
     return {
         "warned": sorted({names.get(x.person_id, "") for x in live if x.kind == "warning"}),
         "disqualified": sorted(
@@ -150,12 +82,11 @@ def appeal_consequences(s: Session, appeal: Appeal) -> dict[str, Any]:
         ),
         "credits": len(reversals),
         "minutes": sum(x.minutes or 0 for x in reversals),
-        "institutions": sorted(org_names(s, set(listed)).values()),
-        "people": case_people(s, appeal.case_id),
+        "institutions": sorted(set(listed)),
+        "people": q.case_people(s, appeal.case_id),
     }
 
 
 def has_sanctions(s: Session, person_id: int) -> bool:
     """Whether a case decided something about the person (their pages link to /appeals)."""
-    found = s.execute(select(Sanction.id).where(Sanction.person_id == person_id).limit(1))
-    return found.first() is not None
+    return q.has_sanctions(s, person_id)

@@ -12,16 +12,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.auth.models import User
-from timebank.errors import InvalidInput, NotFound, TimebankError
-from timebank.people.models import Organisation, Person
+from timebank.errors import InvalidInput, TimebankError
+from timebank.paging import Window
+from timebank.people.queries import stations_of
+from timebank.supervision import queries as q
 from timebank.supervision import services as supervision
-from timebank.supervision.cases import case_alerts, case_people
-from timebank.supervision.models import OUTCOMES, Alert, Case, CaseAlert, Watch
+from timebank.supervision.models import OUTCOMES, Case, Watch
+from timebank.supervision.plans import plan_decision
 from timebank.web import context as wc
 from timebank.web.case_views import case_detail, consequences, people_rows
 from timebank.web.render import WebRoute, redirect, render
@@ -60,20 +60,6 @@ def _notice(web: wc.Web, done: str) -> str | None:
     return web._(DONE[done]) if done in DONE else None
 
 
-def visible_alert(s: Session, district: str | None, alert_id: int) -> Alert:
-    alert = s.get(Alert, alert_id)
-    if alert is None or (district is not None and alert.district_code != district):
-        raise NotFound(f"no alert {alert_id}", field="alert_ids")
-    return alert
-
-
-def visible_case(s: Session, district: str | None, case_id: int) -> Case:
-    case = s.get(Case, case_id)
-    if case is None or (district is not None and case.district_code != district):
-        raise NotFound(f"no case {case_id}", field="case_id")
-    return case
-
-
 # Alerts -------------------------------------------------------------------------------------
 
 
@@ -86,27 +72,22 @@ def _filters(web: wc.Web, rule: str, status: str) -> dict[str, tuple[str, bool]]
     return errors
 
 
-def _alerts_page(
-    web: wc.Web, district: str | None, rule: str, status: str, code: int = 200, **values: Any
-) -> Response:
+def _alerts_page(web: wc.Web, rule: str, status: str, code: int = 200, **values: Any) -> Response:
     errors = _filters(web, rule, status)
     errors.update(values.pop("errors", {}))
     if errors and code == 200:
         code = 422
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        query = select(Alert).order_by(Alert.score.desc(), Alert.id.desc()).limit(PAGE)
-        if district:
-            query = query.where(Alert.district_code == district)
-        if rule in RULE_NAMES:
-            query = query.where(Alert.rule == rule)
-        if status in ALERT_STATUS_WORDS:
-            query = query.where(Alert.status == status)
-        alerts = list(s.execute(query).scalars())
-        counts = select(Alert.rule, func.count()).group_by(Alert.rule)
-        if district:
-            counts = counts.where(Alert.district_code == district)
-        return {"alerts": alerts, "counts": dict(s.execute(counts).tuples().all())}
+        found = q.alerts(
+            s,
+            actor,
+            Window(limit=PAGE),
+            rule=rule if rule in RULE_NAMES else None,
+            status=status if status in ALERT_STATUS_WORDS else None,
+            by_score=True,
+        )
+        return {"alerts": found.items, "total": found.total, "counts": q.alert_counts(s, actor)}
 
     return render(
         web,
@@ -125,23 +106,20 @@ def _alerts_page(
 @router.get("/alerts")
 def alerts(request: Request, rule: str = "", status: str = "open") -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "list_alerts")
-    return _alerts_page(web, district, rule, status)
+    scope_of(web, "list_alerts")
+    return _alerts_page(web, rule, status)
 
 
 @router.get("/alerts/{alert_id}")
 def alert_page(request: Request, alert_id: int) -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "get_alert")
+    scope_of(web, "get_alert")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        alert = visible_alert(s, district, alert_id)
-        case_id = s.execute(
-            select(CaseAlert.case_id).where(CaseAlert.alert_id == alert.id)
-        ).scalar_one_or_none()
+        alert = q.alert(s, actor, alert_id)
         return {
             "alert": alert,
-            "case_id": case_id,
+            "case_id": q.case_of_alert(s, alert.id),
             "people": people_rows(web, s, actor, [int(p) for p in alert.people or []]),
         }
 
@@ -164,7 +142,7 @@ def open_case(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "open_case")
+    scope_of(web, "open_case")
     raw = alert_ids or []
     try:
         if not raw or not all(a.isdigit() and len(a) <= 15 for a in raw):
@@ -173,7 +151,7 @@ def open_case(
 
         def work(s: Session, actor: Actor) -> Case:
             for alert_id in ids:
-                visible_alert(s, district, alert_id)
+                q.alert(s, actor, alert_id, field="alert_ids")
             return supervision.open_case(s, actor=actor, alert_ids=ids, at=web.now, note=note)
 
         case = act(web, work, target={"alerts": ",".join(map(str, ids))})
@@ -181,33 +159,21 @@ def open_case(
         if exc.status in (401, 403, 404):
             raise
         errors = errors_of(web, exc, ("alert_ids", "note"))
-        return _alerts_page(web, district, "", "open", code=exc.status, errors=errors, note=note)
+        return _alerts_page(web, "", "open", code=exc.status, errors=errors, note=note)
     return redirect(f"/a/cases/{case.id}?done=opened")
 
 
 @router.get("/cases")
 def cases(request: Request, status: str = "") -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "list_cases")
+    scope_of(web, "list_cases")
     bad = bool(status) and status not in CASE_STATUS_WORDS
 
     def work(s: Session, actor: Actor) -> list[tuple[Case, int]]:
-        alerts = (
-            select(CaseAlert.case_id, func.count().label("n"))
-            .group_by(CaseAlert.case_id)
-            .subquery()
-        )
-        query = (
-            select(Case, alerts.c.n)
-            .join(alerts, alerts.c.case_id == Case.id)
-            .order_by(Case.id.desc())
-            .limit(PAGE)
-        )
-        if district:
-            query = query.where(Case.district_code == district)
-        if status and not bad:
-            query = query.where(Case.status == status)
-        return list(s.execute(query).tuples().all())
+        wanted = None if bad else (status or None)
+        found = q.cases(s, actor, Window(limit=PAGE), status=wanted, newest_first=True)
+        numbers = q.alert_numbers(s, [c.id for c in found.items])
+        return [(c, numbers.get(c.id, 0)) for c in found.items]
 
     errors = {"status": (web._("请从列表里选一种状态"), False)} if bad else {}
     return render(
@@ -224,10 +190,10 @@ def cases(request: Request, status: str = "") -> Response:
 @router.get("/cases/{case_id}")
 def case_page(request: Request, case_id: int, done: str = "") -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "get_case")
+    scope_of(web, "get_case")
 
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        return case_detail(web, s, actor, visible_case(s, district, case_id))
+        return case_detail(web, s, actor, q.case(s, actor, case_id))
 
     return render(
         web,
@@ -239,27 +205,10 @@ def case_page(request: Request, case_id: int, done: str = "") -> Response:
     )
 
 
-def _assignees(s: Session, case: Case) -> list[tuple[int, str]]:
-    rows = s.execute(
-        select(User.id, User.display_name, User.role)
-        .where(
-            User.status == "active",
-            or_(
-                User.role == "city_admin",
-                (User.role == "district_admin") & (User.district_code == case.district_code),
-            ),
-        )
-        .order_by(User.role.desc(), User.id)
-    ).all()
-    return [(uid, name) for uid, name, _role in rows]
-
-
-def _assign_page(
-    web: wc.Web, district: str | None, case_id: int, code: int = 200, errors: Any = None
-) -> Response:
+def _assign_page(web: wc.Web, case_id: int, code: int = 200, errors: Any = None) -> Response:
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        case = visible_case(s, district, case_id)
-        return {"case": case, "choices": _assignees(s, case)}
+        case = q.case(s, actor, case_id)
+        return {"case": case, "choices": q.reviewers(s, case)}
 
     return render(
         web,
@@ -274,19 +223,20 @@ def _assign_page(
 @router.get("/cases/{case_id}/assign")
 def assign_page(request: Request, case_id: int) -> Response:
     web = wc.web_of(request)
-    return _assign_page(web, scope_of(web, "assign_case"), case_id)
+    scope_of(web, "assign_case")
+    return _assign_page(web, case_id)
 
 
 @router.post("/cases/{case_id}/assign")
 def assign(request: Request, case_id: int, assignee_user_id: Text = "") -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "assign_case")
+    scope_of(web, "assign_case")
     try:
         if not assignee_user_id.isdigit() or len(assignee_user_id) > 15:
             raise InvalidInput("choose who reviews the case", field="assignee_user_id")
 
         def work(s: Session, actor: Actor) -> Case:
-            visible_case(s, district, case_id)
+            q.case(s, actor, case_id)
             return supervision.assign_case(
                 s, actor=actor, case_id=case_id, assignee_user_id=int(assignee_user_id), at=web.now
             )
@@ -297,25 +247,15 @@ def assign(request: Request, case_id: int, assignee_user_id: Text = "") -> Respo
             raise
         # The form has one field: whatever was wrong is said beside it.
         errors = {"assignee_user_id": errors_of(web, exc, ())["_"]}
-        return _assign_page(web, district, case_id, code=exc.status, errors=errors)
+        return _assign_page(web, case_id, code=exc.status, errors=errors)
     return redirect(f"/a/cases/{case_id}?done=assigned")
 
 
 # Deciding: choose → see the consequences → confirm ---------------------------------------------
 
 
-def _stations(s: Session, case: Case) -> list[tuple[int, str]]:
-    rows = s.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.district_code == case.district_code, Organisation.kind == "station")
-        .order_by(Organisation.name)
-    ).all()
-    return [(oid, name) for oid, name in rows]
-
-
 def _decide_page(
     web: wc.Web,
-    district: str | None,
     case_id: int,
     *,
     code: int = 200,
@@ -323,9 +263,9 @@ def _decide_page(
     form: dict[str, Any] | None = None,
 ) -> Response:
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        case = visible_case(s, district, case_id)
-        people = people_rows(web, s, actor, case_people(s, case.id))
-        return {"case": case, "people": people, "stations": _stations(s, case)}
+        case = q.case(s, actor, case_id)
+        people = people_rows(web, s, actor, q.case_people(s, case.id))
+        return {"case": case, "people": people, "stations": stations_of(s, case.district_code)}
 
     return render(
         web,
@@ -341,7 +281,8 @@ def _decide_page(
 @router.get("/cases/{case_id}/decide")
 def decide_page(request: Request, case_id: int) -> Response:
     web = wc.web_of(request)
-    return _decide_page(web, scope_of(web, "decide_case"), case_id)
+    scope_of(web, "decide_case")
+    return _decide_page(web, case_id)
 
 
 def _org_ids(raw: list[str] | None) -> list[int]:
@@ -361,7 +302,7 @@ def decide(
     organisation_ids: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "decide_case")
+    scope_of(web, "decide_case")
     form = {"outcome": outcome, "reason": reason, "organisation_ids": organisation_ids or []}
     try:
         if outcome not in OUTCOMES:
@@ -373,11 +314,11 @@ def decide(
             scope_of(web, "mark_untrustworthy")
             scope_of(web, "decide_case")
         if confirmed != "1":
-            return _confirm_page(web, district, case_id, outcome, reason, orgs)
+            return _confirm_page(web, case_id, outcome, reason, orgs)
 
         def work(s: Session, actor: Actor) -> None:
-            case = visible_case(s, district, case_id)
-            allowed = {oid for oid, _ in _stations(s, case)}
+            case = q.case(s, actor, case_id)
+            allowed = {oid for oid, _ in stations_of(s, case.district_code)}
             if not set(orgs) <= allowed:
                 raise InvalidInput(
                     "choose institutions of the case's district", field="organisation_ids"
@@ -397,17 +338,18 @@ def decide(
         if exc.status in (401, 403) or exc.field == "case_id":
             raise
         errors = errors_of(web, exc, ("outcome", "reason", "organisation_ids"))
-        return _decide_page(web, district, case_id, code=exc.status, errors=errors, form=form)
+        return _decide_page(web, case_id, code=exc.status, errors=errors, form=form)
     return redirect(f"/a/cases/{case_id}?done=decided")
 
 
 def _confirm_page(
-    web: wc.Web, district: str | None, case_id: int, outcome: str, reason: str, orgs: list[int]
+    web: wc.Web, case_id: int, outcome: str, reason: str, orgs: list[int]
 ) -> Response:
     def work(s: Session, actor: Actor) -> dict[str, Any]:
-        case = visible_case(s, district, case_id)
-        found = consequences(web, s, actor, case, case_alerts(s, case.id), outcome, orgs)
-        return {"case": case, "c": found}
+        case = q.case(s, actor, case_id)
+        # The plan decide_case will carry out for the same form (same outcome, institutions).
+        plan = plan_decision(s, case, outcome, organisation_ids=orgs)
+        return {"case": case, "c": consequences(web, s, actor, plan)}
 
     return render(
         web,
@@ -427,18 +369,9 @@ def _confirm_page(
 @router.get("/watch")
 def watch_list(request: Request) -> Response:
     web = wc.web_of(request)
-    district = scope_of(web, "watch_list")
+    scope_of(web, "watch_list")
 
     def work(s: Session, actor: Actor) -> list[tuple[Watch, str]]:
-        query = (
-            select(Watch, Person.full_name)
-            .join(Person, Person.id == Watch.person_id)
-            .where(Watch.lifted_at.is_(None))
-            .order_by(Watch.last_alert_at.desc())
-            .limit(PAGE)
-        )
-        if district:
-            query = query.where(Person.district_code == district)
-        return list(s.execute(query).tuples().all())
+        return q.watch_list(s, actor, Window(limit=PAGE), latest_first=True).items
 
     return render(web, "a_watch.html", title=web._("观察名单"), rows=read(web, work))

@@ -9,14 +9,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
 from timebank.errors import InvalidInput, NotFound, TimebankError
+from timebank.paging import Window
+from timebank.people import queries as people_q
 from timebank.people.models import Organisation
+from timebank.supervision import queries as q
 from timebank.supervision import sanctions
 from timebank.supervision.models import UntrustworthyEntry
+from timebank.supervision.queries import Listing
 from timebank.web import context as wc
 from timebank.web.cases import scope_of
 from timebank.web.render import WebRoute, redirect, render
@@ -27,14 +30,9 @@ Text = Annotated[str, Form()]
 KINDS = {"station": "服务站", "care_home": "养老机构", "service_org": "服务组织"}
 
 
-def _listings(s: Session) -> list[tuple[UntrustworthyEntry, Organisation]]:
-    rows = s.execute(
-        select(UntrustworthyEntry, Organisation)
-        .join(Organisation, Organisation.id == UntrustworthyEntry.organisation_id)
-        .order_by(UntrustworthyEntry.lifted_at.is_not(None), UntrustworthyEntry.listed_at.desc())
-        .limit(200)
-    )
-    return list(rows.tuples().all())
+def _listings(s: Session) -> list[tuple[UntrustworthyEntry, Listing]]:
+    found = q.untrustworthy(s, Window(limit=200), lifted=True, in_force_first=True)
+    return [(x.entry, x) for x in found.items]
 
 
 def _may_list(web: wc.Web) -> bool:
@@ -46,12 +44,7 @@ def _page(web: wc.Web, code: int = 200, **values: Any) -> Response:
     district = scope_of(web, "mark_untrustworthy") if _may_list(web) else None
 
     def orgs(s: Session) -> list[tuple[int, str]]:
-        query = select(Organisation.id, Organisation.name, Organisation.kind).where(
-            Organisation.untrustworthy.is_(False)
-        )
-        if district:
-            query = query.where(Organisation.district_code == district)
-        rows = s.execute(query.order_by(Organisation.district_code, Organisation.name))
+        rows = people_q.listable_organisations(s, district)
         return [(oid, f"{name}（{web._(KINDS.get(kind, kind))}）") for oid, name, kind in rows]
 
     values.setdefault("errors", {})

@@ -13,35 +13,26 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from timebank.actors import Actor, Role
+from timebank.actors import Actor
 from timebank.api.context import CtxDep, Idem, IdemRequired
-from timebank.api.pagination import Page, PageParams, encode, page_params, paginate
+from timebank.api.pagination import Page, PageParams, envelope, page_params, window
 from timebank.api.routes.common import router
 from timebank.api.schemas import supervision as S
 from timebank.api.types import MAX_ID
-from timebank.auth import scope as auth_scope
 from timebank.clock import LOCAL_TZ
-from timebank.errors import InvalidInput, NotFound
-from timebank.people.models import Organisation, Person
+from timebank.errors import InvalidInput
+from timebank.supervision import queries as q
 from timebank.supervision import sanctions
 from timebank.supervision import services as sv
-from timebank.supervision.cases import case_alerts, case_people, get_case
+from timebank.supervision.cases import get_case
 from timebank.supervision.detection.facts import Rule
 from timebank.supervision.models import (
     ALERT_STATES,
     APPEAL_STATES,
     CASE_STATES,
-    Alert,
-    AlertPerson,
-    Appeal,
     Case,
-    Decision,
-    Sanction,
-    UntrustworthyEntry,
-    Watch,
 )
 
 api = router("supervision")
@@ -53,28 +44,6 @@ District = Annotated[str | None, Query(pattern=r"^[0-9]{6}$")]
 def _one_of(value: str | None, allowed: tuple[str, ...], field: str) -> None:
     if value is not None and value not in allowed:
         raise InvalidInput(f"{field} is one of {', '.join(allowed)}", field=field)
-
-
-def _district(actor: Actor, asked: str | None) -> str | None:
-    """The district a list is limited to: a district admin's own, else what was asked."""
-    if actor.role is Role.DISTRICT_ADMIN:
-        return actor.district_code
-    return asked
-
-
-def _alert(s: Session, actor: Actor, alert_id: int) -> Alert:
-    found = s.get(Alert, alert_id)
-    # An alert of no district (a station's, unplaced) is the city's to see.
-    if found is None or not auth_scope.sees_district(actor, found.district_code or ""):
-        raise NotFound(f"no alert {alert_id}", field="alert_id")
-    return found
-
-
-def _case(s: Session, actor: Actor, case_id: int) -> Case:
-    found = s.get(Case, case_id)
-    if found is None or not auth_scope.sees_district(actor, found.district_code):
-        raise NotFound(f"no case {case_id}", field="case_id")
-    return found
 
 
 @api.get("/supervision/alerts", response_model=Page[S.AlertOut])
@@ -91,19 +60,16 @@ def list_alerts(
     _one_of(rule, tuple(r.value for r in Rule), "rule")
 
     def work(s: Session, actor: Actor) -> Page[S.AlertOut]:
-        query = select(Alert)
-        district = _district(actor, district_code)
-        if district:
-            query = query.where(Alert.district_code == district)
-        if status:
-            query = query.where(Alert.status == status)
-        if rule:
-            query = query.where(Alert.rule == rule)
-        if person_id is not None:
-            query = query.where(
-                Alert.id.in_(select(AlertPerson.alert_id).where(AlertPerson.person_id == person_id))
-            )
-        return paginate(s, query, Alert.id, page, S.AlertOut.of)
+        found = q.alerts(
+            s,
+            actor,
+            window(page),
+            status=status,
+            rule=rule,
+            district_code=district_code,
+            person_id=person_id,
+        )
+        return envelope(found, S.AlertOut.of)
 
     return ctx.read(work)
 
@@ -113,7 +79,7 @@ def get_alert(alert_id: RowId, ctx: CtxDep) -> Any:
     """One alert with its evidence."""
 
     def work(s: Session, actor: Actor) -> S.AlertOut:
-        found = _alert(s, actor, alert_id)
+        found = q.alert(s, actor, alert_id)
         ctx.log_access(s, actor, None, f"supervision alert {found.id}")
         return S.AlertOut.of(found)
 
@@ -130,23 +96,9 @@ def watch_list(
     """People on the watch list (by person id); a district admin sees their district's."""
 
     def work(s: Session, actor: Actor) -> Page[S.WatchOut]:
-        query = select(Watch).where(Watch.person_id > page.after)
-        district = _district(actor, district_code)
-        if district:
-            query = query.join(Person, Person.id == Watch.person_id).where(
-                Person.district_code == district
-            )
-        if not lifted:
-            query = query.where(Watch.lifted_at.is_(None))
-        rows = list(s.execute(query.order_by(Watch.person_id).limit(page.limit + 1)).scalars())
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
+        found = q.watch_list(s, actor, window(page), district_code=district_code, lifted=lifted)
         ctx.log_access(s, actor, None, "supervision watch list")
-        return Page[S.WatchOut](
-            items=[S.WatchOut.of(w) for w in rows],
-            next_cursor=encode(rows[-1].person_id) if more and rows else None,
-            limit=page.limit,
-        )
+        return envelope(found, lambda row: S.WatchOut.of(row[0]))
 
     return ctx.read(work)
 
@@ -162,43 +114,22 @@ def list_cases(
     _one_of(status, CASE_STATES, "status")
 
     def work(s: Session, actor: Actor) -> Page[S.CaseOut]:
-        query = select(Case)
-        district = _district(actor, district_code)
-        if district:
-            query = query.where(Case.district_code == district)
-        if status:
-            query = query.where(Case.status == status)
-        return paginate(s, query, Case.id, page, S.CaseOut.of)
+        found = q.cases(s, actor, window(page), status=status, district_code=district_code)
+        return envelope(found, S.CaseOut.of)
 
     return ctx.read(work)
 
 
 def _detail(s: Session, case: Case) -> S.CaseDetailOut:
-    decision = s.execute(select(Decision).where(Decision.case_id == case.id)).scalar_one_or_none()
-    listed = s.execute(
-        select(UntrustworthyEntry, Organisation.name, Organisation.district_code)
-        .join(Organisation, Organisation.id == UntrustworthyEntry.organisation_id)
-        .where(UntrustworthyEntry.case_id == case.id)
-        .order_by(UntrustworthyEntry.id)
-    ).all()
+    record = q.case_record(s, case)
     return S.CaseDetailOut(
         **S.CaseOut.of(case).model_dump(),
-        alert_ids=[a.id for a in case_alerts(s, case.id)],
-        people=case_people(s, case.id),
-        decision=S.DecisionOut.of(decision) if decision else None,
-        sanctions=[
-            S.SanctionOut.of(x)
-            for x in s.execute(
-                select(Sanction).where(Sanction.case_id == case.id).order_by(Sanction.id)
-            ).scalars()
-        ],
-        appeals=[
-            S.AppealOut.of(x)
-            for x in s.execute(
-                select(Appeal).where(Appeal.case_id == case.id).order_by(Appeal.id)
-            ).scalars()
-        ],
-        listings=[S.ListingOut.of(e, name, code) for e, name, code in listed],
+        alert_ids=[a.id for a in record.alerts],
+        people=record.people,
+        decision=S.DecisionOut.of(record.decision) if record.decision else None,
+        sanctions=[S.SanctionOut.of(x) for x in record.sanctions],
+        appeals=[S.AppealOut.of(x) for x in record.appeals],
+        listings=[S.ListingOut.of(x.entry, x.name, x.district_code) for x in record.listings],
     )
 
 
@@ -227,7 +158,7 @@ def get_case_detail(case_id: RowId, ctx: CtxDep) -> Any:
     """A case with its alerts, people, decision, sanctions, appeals and listings."""
 
     def work(s: Session, actor: Actor) -> S.CaseDetailOut:
-        found = _case(s, actor, case_id)
+        found = q.case(s, actor, case_id)
         ctx.log_access(s, actor, None, f"supervision case {found.id}")
         return _detail(s, found)
 
@@ -301,15 +232,8 @@ def list_appeals(
     _one_of(status, APPEAL_STATES, "status")
 
     def work(s: Session, actor: Actor) -> Page[S.AppealOut]:
-        query = select(Appeal)
-        district = _district(actor, district_code)
-        if district:
-            query = query.join(Case, Case.id == Appeal.case_id).where(
-                Case.district_code == district
-            )
-        if status:
-            query = query.where(Appeal.status == status)
-        return paginate(s, query, Appeal.id, page, S.AppealOut.of)
+        found = q.appeals(s, actor, window(page), status=status, district_code=district_code)
+        return envelope(found, S.AppealOut.of)
 
     return ctx.read(work)
 
@@ -345,23 +269,8 @@ def untrustworthy_list(
     """The public untrustworthy list (失信名单): institution, reason, date."""
 
     def work(s: Session, _: Actor) -> Page[S.ListingOut]:
-        query = (
-            select(UntrustworthyEntry, Organisation.name, Organisation.district_code)
-            .join(Organisation, Organisation.id == UntrustworthyEntry.organisation_id)
-            .where(UntrustworthyEntry.id > page.after)
-        )
-        if district_code:
-            query = query.where(Organisation.district_code == district_code)
-        if not lifted:
-            query = query.where(UntrustworthyEntry.lifted_at.is_(None))
-        rows = s.execute(query.order_by(UntrustworthyEntry.id).limit(page.limit + 1)).all()
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        return Page[S.ListingOut](
-            items=[S.ListingOut.of(e, name, code) for e, name, code in rows],
-            next_cursor=encode(rows[-1][0].id) if more and rows else None,
-            limit=page.limit,
-        )
+        found = q.untrustworthy(s, window(page), district_code=district_code, lifted=lifted)
+        return envelope(found, lambda x: S.ListingOut.of(x.entry, x.name, x.district_code))
 
     return ctx.read(work, anonymous=True)
 
@@ -380,13 +289,10 @@ def mark_untrustworthy(org_id: RowId, body: S.ListingIn, ctx: CtxDep) -> JSONRes
             sanctions.lift_untrustworthy(
                 s, actor=actor, org_id=org_id, reason=body.reason, at=ctx.now
             )
-        rows = s.execute(
-            select(UntrustworthyEntry, Organisation.name, Organisation.district_code)
-            .join(Organisation, Organisation.id == UntrustworthyEntry.organisation_id)
-            .where(UntrustworthyEntry.organisation_id == org_id)
-            .order_by(UntrustworthyEntry.id)
-        ).all()
-        return [S.ListingOut.of(e, name, code) for e, name, code in rows]
+        return [
+            S.ListingOut.of(x.entry, x.name, x.district_code)
+            for x in q.listings_of(s, org_id=org_id)
+        ]
 
     return ctx.run(work, body=body)
 
