@@ -71,5 +71,8 @@ class Policy:
                 "daily_credit_cap_minutes must be at least one unit",
                 field="daily_credit_cap_minutes",
             )
+        for name in ("late_night_start_hour", "late_night_end_hour"):
+            if not 0 <= getattr(self, name) < 24:
+                raise InvalidInput(f"{name} must be an hour 0–23", field=name)
         if list(self.star_level_hours) != sorted(set(self.star_level_hours)):
             raise InvalidInput("star_level_hours must increase", field="star_level_hours")

@@ -31,12 +31,13 @@ from timebank.supervision.appeals import appeal, reinstate, reject_appeal
 from timebank.supervision.cases import assign_case, confirm_fraud, decide_case, open_case
 from timebank.supervision.detection.facts import Alert, Gift, Redemption, Rule
 from timebank.supervision.detection.live import check_transfer, check_visit
-from timebank.supervision.detection.params import DEFAULT_PARAMS, DetectorParams
+from timebank.supervision.detection.params import DetectorParams
 from timebank.supervision.detection.rules.single_visit import duration_baseline
 from timebank.supervision.detection.scan import full_scan
 from timebank.supervision.detection.when import alert_time, lookback
 from timebank.supervision.models import ScanRun
 from timebank.supervision.records import Recorded, audit_target, record_alerts
+from timebank.supervision.tuning import current_params
 
 __all__ = [
     "DETECTOR",
@@ -85,13 +86,17 @@ def scan_and_record(
     actor: Actor = DETECTOR,
     since: datetime | None = None,
     at: datetime,
-    params: DetectorParams = DEFAULT_PARAMS,
+    params: DetectorParams | None = None,
     on_step: Callable[[str, int], None] | None = None,
 ) -> ScanSummary:
     """Run every rule over the records (from ``since``, with the history windows need) and
-    store what is new; ``on_step(name, n)`` reports each table loaded and each rule run."""
+    store what is new; ``on_step(name, n)`` reports each table loaded and each rule run.
+
+    Without ``params`` the scan judges by the stored policy (``tuning.current_params``)."""
     if since is not None and since > at:
         raise InvalidInput("--since is in the future", field="since")
+    if params is None:
+        params = current_params(session)
     began = time.perf_counter()
     start = None if since is None else since - lookback(params)
     tables = repository.load_tables(session, since=start, on_loaded=on_step)
@@ -188,13 +193,14 @@ def check_after_commit(
     record_id: int,
     *,
     at: datetime | None = None,
-    params: DetectorParams = DEFAULT_PARAMS,
+    params: DetectorParams | None = None,
 ) -> Recorded:
     """Check one committed record and store its new alerts in a transaction of its own.
 
     The check reads committed rows only, so on PostgreSQL it reads without a transaction
     (no BEGIN/COMMIT round trips); a write transaction opens only when there is an alert to
-    store — most events raise none (docs/benchmarks-supervision-db.md)."""
+    store — most events raise none (docs/benchmarks-supervision-db.md). Without ``params``
+    the check judges by the policy stored at the time of the check (``tuning.current_params``)."""
     when = at or SystemClock().now()
     alerts = _read_and_detect(factory, kind, record_id, params)
     if not alerts:
@@ -207,7 +213,7 @@ def check_after_commit(
 
 
 def _read_and_detect(
-    factory: sessionmaker[Session], kind: EventKind, record_id: int, params: DetectorParams
+    factory: sessionmaker[Session], kind: EventKind, record_id: int, params: DetectorParams | None
 ) -> list[Alert]:
     with factory() as session:
         bind = session.get_bind()
@@ -216,7 +222,7 @@ def _read_and_detect(
             session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         # SQLite (and a session bound to a caller's connection) reads in a transaction: the
         # engine's BEGIN IMMEDIATE would otherwise be left open under autocommit.
-        return _detect(session, kind, record_id, params)
+        return _detect(session, kind, record_id, params or current_params(session))
 
 
 def after_commit(

@@ -1,9 +1,9 @@
 """Detector parameters: every threshold a supervision rule uses, one frozen object.
 
 All values are inferred [INF]: no regulation fixes them, they were chosen against the synthetic
-city in ``synth`` (tuned on seed 1) and are meant to be overridden by the city admin. The wiring
-should pass ``Policy.daily_credit_cap_minutes`` and the late-night hours from the policy table
-so that supervision and the ledger agree.
+city in ``synth`` (tuned on seed 1). The late-night window and the daily cap come from the
+city's policy at the start of every check and scan (``timebank.supervision.tuning.params_for``),
+so that supervision and the ledger agree; the defaults here serve pure tests and the demo.
 """
 
 from __future__ import annotations
