@@ -24,6 +24,7 @@ from timebank.supervision.models import OUTCOMES, Case, Watch
 from timebank.supervision.plans import plan_decision
 from timebank.web import context as wc
 from timebank.web.case_views import case_detail, consequences, people_rows
+from timebank.web.forms import attempt
 from timebank.web.render import WebRoute, redirect, render
 from timebank.web.supervision_words import (
     ALERT_STATUS_WORDS,
@@ -144,7 +145,8 @@ def open_case(
     web = wc.web_of(request)
     scope_of(web, "open_case")
     raw = alert_ids or []
-    try:
+
+    def run() -> Case:
         if not raw or not all(a.isdigit() and len(a) <= 15 for a in raw):
             raise InvalidInput("choose at least one open alert", field="alert_ids")
         ids = sorted({int(a) for a in raw})
@@ -154,13 +156,18 @@ def open_case(
                 q.alert(s, actor, alert_id, field="alert_ids")
             return supervision.open_case(s, actor=actor, alert_ids=ids, at=web.now, note=note)
 
-        case = act(web, work, target={"alerts": ",".join(map(str, ids))})
-    except TimebankError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        errors = errors_of(web, exc, ("alert_ids", "note"))
-        return _alerts_page(web, "", "open", code=exc.status, errors=errors, note=note)
-    return redirect(f"/a/cases/{case.id}?done=opened")
+        return act(web, work, target={"alerts": ",".join(map(str, ids))})
+
+    return attempt(
+        web,
+        run,
+        fields=("alert_ids", "note"),
+        again=lambda code, errors: _alerts_page(
+            web, "", "open", code=code, errors=errors, note=note
+        ),
+        done=lambda case: f"/a/cases/{case.id}?done=opened",
+        passes=(401, 403, 404),
+    )
 
 
 @router.get("/cases")
@@ -231,7 +238,8 @@ def assign_page(request: Request, case_id: int) -> Response:
 def assign(request: Request, case_id: int, assignee_user_id: Text = "") -> Response:
     web = wc.web_of(request)
     scope_of(web, "assign_case")
-    try:
+
+    def run() -> Case:
         if not assignee_user_id.isdigit() or len(assignee_user_id) > 15:
             raise InvalidInput("choose who reviews the case", field="assignee_user_id")
 
@@ -241,14 +249,19 @@ def assign(request: Request, case_id: int, assignee_user_id: Text = "") -> Respo
                 s, actor=actor, case_id=case_id, assignee_user_id=int(assignee_user_id), at=web.now
             )
 
-        act(web, work, target={"case_id": case_id})
-    except TimebankError as exc:
-        if exc.status in (401, 403) or exc.field == "case_id":
-            raise
-        # The form has one field: whatever was wrong is said beside it.
-        errors = {"assignee_user_id": errors_of(web, exc, ())["_"]}
-        return _assign_page(web, case_id, code=exc.status, errors=errors)
-    return redirect(f"/a/cases/{case_id}?done=assigned")
+        return act(web, work, target={"case_id": case_id})
+
+    # The form has one field: whatever was wrong is said beside it.
+    return attempt(
+        web,
+        run,
+        fields=(),
+        again=lambda code, errors: _assign_page(
+            web, case_id, code=code, errors={"assignee_user_id": errors["_"]}
+        ),
+        done=f"/a/cases/{case_id}?done=assigned",
+        passes_fields=("case_id",),
+    )
 
 
 # Deciding: choose → see the consequences → confirm ---------------------------------------------

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from timebank.actors import Actor, Role
-from timebank.errors import InvalidInput, NotFound, TimebankError
+from timebank.errors import InvalidInput, NotFound
 from timebank.paging import Window
 from timebank.people import queries as people_q
 from timebank.people.models import Organisation
@@ -22,8 +22,9 @@ from timebank.supervision.models import UntrustworthyEntry
 from timebank.supervision.queries import Listing
 from timebank.web import context as wc
 from timebank.web.cases import scope_of
-from timebank.web.render import WebRoute, redirect, render
-from timebank.web.transactions import act, errors_of, read_anonymous
+from timebank.web.forms import attempt
+from timebank.web.render import WebRoute, render
+from timebank.web.transactions import act, read_anonymous
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False, prefix="/a/untrustworthy")
 Text = Annotated[str, Form()]
@@ -82,7 +83,8 @@ def _org_in_scope(s: Session, district: str | None, org_id: int, field: str) -> 
 def mark(request: Request, org_id: Text = "", reason: Text = "") -> Response:
     web = wc.web_of(request)
     district = scope_of(web, "mark_untrustworthy")
-    try:
+
+    def run() -> UntrustworthyEntry:
         if not org_id.isdigit() or len(org_id) > 15:
             raise InvalidInput("choose an institution", field="org_id")
 
@@ -92,13 +94,16 @@ def mark(request: Request, org_id: Text = "", reason: Text = "") -> Response:
                 s, actor=actor, org_id=int(org_id), reason=reason, at=web.now
             )
 
-        act(web, work, target={"org_id": org_id})
-    except TimebankError as exc:
-        if exc.status in (401, 403):
-            raise
-        errors = errors_of(web, exc, ("org_id", "reason"))
-        return _page(web, exc.status, errors=errors, form={"org_id": org_id, "reason": reason})
-    return redirect("/a/untrustworthy?done=listed")
+        return act(web, work, target={"org_id": org_id})
+
+    form = {"org_id": org_id, "reason": reason}
+    return attempt(
+        web,
+        run,
+        fields=("org_id", "reason"),
+        again=lambda code, errors: _page(web, code, errors=errors, form=form),
+        done="/a/untrustworthy?done=listed",
+    )
 
 
 @router.post("/{org_id}/lift")
@@ -112,10 +117,11 @@ def lift(request: Request, org_id: int, reason: Text = "") -> Response:
             s, actor=actor, org_id=org_id, reason=reason, at=web.now
         )
 
-    try:
-        act(web, work, target={"org_id": org_id})
-    except TimebankError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return _page(web, exc.status, errors={org_id: errors_of(web, exc, ("reason",))})
-    return redirect("/a/untrustworthy?done=lifted")
+    return attempt(
+        web,
+        lambda: act(web, work, target={"org_id": org_id}),
+        fields=("reason",),
+        again=lambda code, errors: _page(web, code, errors={org_id: errors}),
+        done="/a/untrustworthy?done=lifted",
+        passes=(401, 403, 404),
+    )
