@@ -63,10 +63,17 @@ def require_can_gift(
     gifts_this_year: int,
     to_recipient_this_year: int,
     amount: int,
+    source: str = "earned",
     policy: Policy,
 ) -> None:
-    """Gifts go only to a verified direct relative, within the yearly limits (INF)."""
+    """Gifts go only to a verified direct relative, within the yearly limits (INF); coins
+    received as gifts are gifted on only where the policy allows it (INF: not allowed)."""
     require_can_move(giver, role="giver")
+    if source == "received" and not policy.regift_allowed:
+        raise RuleViolation(
+            "coins received as gifts cannot be gifted on; give from own-earned coins",
+            rule="regift_not_allowed",
+        )
     if recipient.status in ("deceased", "exited"):
         raise RuleViolation(f"the recipient is {recipient.status}", rule="recipient_inactive")
     if giver.id == recipient.id:

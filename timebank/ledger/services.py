@@ -218,19 +218,20 @@ def credit_service(
 
 
 def _year_totals(
-    session: Session, giver_earned: int, recipient_received: int, year: int
+    session: Session, giver_accounts: list[int], recipient_received: int, year: int
 ) -> tuple[int, int, int]:
-    """What the giver gave this local calendar year: minutes, count, and to this recipient."""
+    """What the giver gave this local calendar year (from either of their accounts): minutes,
+    count, and to this recipient."""
     in_year = and_(
         T.c.kind == "gift",
         T.c.created_at >= datetime(year, 1, 1, tzinfo=LOCAL_TZ),
         T.c.created_at < datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ),
     )
-    total, count = _sum(session, in_year, T.c.debit_account_id == giver_earned)
+    total, count = _sum(session, in_year, T.c.debit_account_id.in_(giver_accounts))
     to_recipient, _ = _sum(
         session,
         in_year,
-        T.c.debit_account_id == giver_earned,
+        T.c.debit_account_id.in_(giver_accounts),
         T.c.credit_account_id == recipient_received,
     )
     return total, count, to_recipient
@@ -244,21 +245,27 @@ def gift(
     giver_id: int,
     recipient_id: int,
     amount: int,
+    source: str = "earned",
     policy: Policy,
     at: datetime,
 ) -> Posted:
-    """Give own-earned coins to a verified direct relative. Irrevocable."""
+    """Give coins to a verified direct relative. Irrevocable. ``source`` is the giver's account
+    paid from: ``earned`` (own service), or ``received`` (coins gifted to them) only when the
+    policy allows re-gifting (``Policy.regift_allowed``)."""
     actor.require_self_or_proxy(giver_id)
     check_amount(amount)
+    if source not in ("earned", "received"):
+        raise InvalidInput("source must be 'earned' or 'received'", field="source")
     giver = _facts(session, giver_id, "giver_id")
     recipient = _facts(session, recipient_id, "recipient_id")
-    earned = account_of(session, giver_id, "earned")
+    paid_from = account_of(session, giver_id, source)
+    giver_accounts = [account_of(session, giver_id, kind).id for kind in ("earned", "received")]
     received = account_of(session, recipient_id, "received")
     # Both accounts, ascending (DESIGN §3), before the year's totals are read.
-    lock_accounts(session, [earned.id, received.id])
+    lock_accounts(session, [paid_from.id, received.id])
     if session.execute(select(T.c.id).where(T.c.key == key)).scalar_one_or_none() is None:
         total, count, to_recipient = _year_totals(
-            session, earned.id, received.id, local_date(at).year
+            session, giver_accounts, received.id, local_date(at).year
         )
         rules.require_can_gift(
             giver,
@@ -268,12 +275,13 @@ def gift(
             gifts_this_year=count,
             to_recipient_this_year=to_recipient,
             amount=amount,
+            source=source,
             policy=policy,
         )
     spec = TransferSpec(
         key=key,
         kind="gift",
-        debit_account_id=earned.id,
+        debit_account_id=paid_from.id,
         credit_account_id=received.id,
         amount=amount,
         reference=f"person:{recipient_id}",

@@ -18,7 +18,7 @@ SHAPES: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
         frozenset({"redemption"}),
         frozenset(PHASES),
     ),
-    "gift": (frozenset({"earned"}), frozenset({"received"}), frozenset({"single"})),
+    "gift": (frozenset({"earned", "received"}), frozenset({"received"}), frozenset({"single"})),
     "donation": (frozenset({"earned", "received"}), frozenset({"pool"}), frozenset({"single"})),
     "allocation": (frozenset({"pool"}), frozenset({"received"}), frozenset({"single"})),
     "admission": (frozenset({"earned"}), frozenset({"redemption"}), frozenset(PHASES)),

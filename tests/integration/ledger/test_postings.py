@@ -196,8 +196,43 @@ def test_gift_rules(session: Session, clock: FixedClock) -> None:
             at=clock.now(),
         )
     assert err.value.rule == "gift_yearly_count"
-    # Gifted coins cannot be gifted on: gifts debit only the earned account.
+    # By default gifts debit the earned account (re-gifting: test_regift_follows_the_policy).
     assert ledger.balances(session, person_id=parent.id, policy=POLICY).received == 60
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_regift_follows_the_policy(session: Session, clock: FixedClock, allowed: bool) -> None:
+    giver, parent = make_person(session), make_person(session)
+    make_kin(session, giver, parent, "parent")
+    credit(session, clock, giver.id, 120, "g")
+    policy = Policy(regift_allowed=allowed)
+
+    def give(by: int, to: int, key: str, source: str = "earned") -> object:
+        return ledger.gift(
+            session,
+            actor=Actor(role=Role.VOLUNTEER, person_id=by),
+            key=key,
+            giver_id=by,
+            recipient_id=to,
+            amount=60,
+            source=source,
+            policy=policy,
+            at=clock.now(),
+        )
+
+    give(giver.id, parent.id, "r1")
+    # The parent holds only gifted coins: from "earned" there is nothing to give either way.
+    with pytest.raises(InsufficientBalance):
+        give(parent.id, giver.id, "r2")
+    if not allowed:
+        with pytest.raises(RuleViolation) as err:
+            give(parent.id, giver.id, "r3", source="received")
+        assert err.value.rule == "regift_not_allowed"
+        assert ledger.balances(session, person_id=parent.id, policy=POLICY).received == 60
+    else:
+        give(parent.id, giver.id, "r3", source="received")
+        assert ledger.balances(session, person_id=parent.id, policy=POLICY).received == 0
+        assert ledger.balances(session, person_id=giver.id, policy=POLICY).received == 60
 
 
 def test_redemption_is_for_holder_or_spouse_aged_60(session: Session, clock: FixedClock) -> None:

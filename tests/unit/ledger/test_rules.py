@@ -147,8 +147,10 @@ def test_redemption_for_spouse_only() -> None:
 def test_shapes() -> None:
     check_shape("service_credit", "single", "issuance", "earned")
     check_shape("service_payment", "pending", "received", "redemption")
+    # A re-gift has the shape of a gift; whether it is allowed is the policy's (regift_allowed).
+    check_shape("gift", "single", "received", "received")
     for args in [
-        ("gift", "single", "received", "received"),  # no re-gifting
+        ("gift", "single", "redemption", "received"),
         ("gift", "single", "issuance", "received"),  # no minting by gift
         ("donation", "single", "earned", "redemption"),
         ("service_credit", "pending", "issuance", "earned"),

@@ -63,7 +63,8 @@ def get_statement(
     dependencies=[IdemRequired],
 )
 def gift(person_id: PersonId, body: S.GiftIn, ctx: CtxDep) -> JSONResponse:
-    """Give own-earned coins to a verified direct relative. Irrevocable."""
+    """Give coins to a verified direct relative. Irrevocable. From ``received`` coins only
+    where the policy allows re-gifting."""
 
     def work(s: Session, actor: Actor) -> S.TransferOut:
         people_queries.person(s, actor, person_id)
@@ -75,6 +76,7 @@ def gift(person_id: PersonId, body: S.GiftIn, ctx: CtxDep) -> JSONResponse:
                 giver_id=person_id,
                 recipient_id=body.recipient_id,
                 amount=body.amount,
+                source=body.source,
                 policy=policy(s),
                 at=ctx.now,
             )

@@ -83,6 +83,8 @@ class TransferOut(BaseModel):
 class GiftIn(Strict):
     recipient_id: Id
     amount: Minutes = Field(examples=[120])
+    # "received" (coins gifted to the giver) only where the policy allows re-gifting.
+    source: Literal["earned", "received"] = "earned"
 
 
 class DonationIn(Strict):
